@@ -1,0 +1,196 @@
+/* secret.c -- loading, fingerprinting, wiping and redacting the API key.
+ * The key lives only in a struct ap_secret; every copy the library makes
+ * of it (a request header) is wiped with OPENSSL_cleanse as well.
+ */
+#include "secret.h"
+#include "strutil.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int secret_new(const char *v, size_t len, struct ap_secret **ps,
+                      char *err, size_t errlen)
+{
+  struct ap_secret *s;
+  size_t i;
+  *ps = NULL;
+  for(i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if(c < 0x21 || c > 0x7e) {
+      snprintf(err, errlen, "the key contains a space or control character");
+      return -1;
+    }
+  }
+  s = calloc(1, sizeof(*s));
+  if(!s) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  s->value = malloc(len + 1);
+  if(!s->value) {
+    free(s);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memcpy(s->value, v, len);
+  s->value[len] = '\0';
+  s->len = len;
+  *ps = s;
+  return 0;
+}
+
+int ap_secret_from_env(const char *name, struct ap_secret **ps, char *err,
+                       size_t errlen)
+{
+  const char *v = name ? getenv(name) : NULL;
+  *ps = NULL;
+  if(!v || !*v)
+    return 1;
+  if(strlen(v) > AP_SECRET_MAX) {
+    snprintf(err, errlen, "the key in $%s is too long", name);
+    return -1;
+  }
+  if(secret_new(v, strlen(v), ps, err, errlen)) {
+    size_t n = strlen(err);
+    snprintf(err + n, errlen > n ? errlen - n : 0, " ($%s)", name);
+    return -1;
+  }
+  return 0;
+}
+
+int ap_secret_from_file(const char *path, struct ap_secret **ps,
+                        int *pmode_warn, char *err, size_t errlen)
+{
+  char buf[AP_SECRET_MAX + 2];
+  struct stat st;
+  ssize_t n;
+  size_t len = 0;
+  int fd;
+  int rc = -1;
+  char *line;
+
+  *ps = NULL;
+  *pmode_warn = 0;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if(fd < 0) {
+    snprintf(err, errlen, "cannot read key file %s: %s", path,
+             strerror(errno));
+    return -1;
+  }
+  if(fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "key file %s is not a regular file", path);
+    goto out;
+  }
+  if(st.st_mode & (S_IRWXG | S_IRWXO))
+    *pmode_warn = 1;
+  for(;;) {
+    n = read(fd, buf + len, sizeof(buf) - 1 - len);
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n < 0) {
+      snprintf(err, errlen, "cannot read key file %s: %s", path,
+               strerror(errno));
+      goto out;
+    }
+    if(n == 0)
+      break;
+    len += (size_t)n;
+    if(len >= sizeof(buf) - 1) {
+      snprintf(err, errlen, "key file %s is too big for a key", path);
+      goto out;
+    }
+  }
+  buf[len] = '\0';
+  line = buf;
+  line[strcspn(line, "\r\n")] = '\0';
+  ap_trim(line);
+  if(!*line) {
+    snprintf(err, errlen, "key file %s is empty", path);
+    goto out;
+  }
+  if(secret_new(line, strlen(line), ps, err, errlen)) {
+    size_t m = strlen(err);
+    snprintf(err + m, errlen > m ? errlen - m : 0, " (file %s)", path);
+    goto out;
+  }
+  rc = 0;
+out:
+  OPENSSL_cleanse(buf, sizeof(buf));
+  close(fd);
+  return rc;
+}
+
+void ap_secret_fingerprint(const struct ap_secret *s, char *out,
+                           size_t outlen)
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  if(!s || !EVP_Digest(s->value, s->len, md, &mdlen, EVP_sha256(), NULL) ||
+     mdlen < 3) {
+    ap_strlcpy(out, "", outlen);
+    return;
+  }
+  snprintf(out, outlen, "sha256:%02x%02x%02x", md[0], md[1], md[2]);
+}
+
+void ap_secret_free(struct ap_secret *s)
+{
+  if(!s)
+    return;
+  if(s->value) {
+    OPENSSL_cleanse(s->value, s->len);
+    free(s->value);
+  }
+  free(s);
+}
+
+static int keychar(int c)
+{
+  return isalnum(c) || c == '-' || c == '_';
+}
+
+/* Length of the key-looking token at P ("sk-" + 16 key chars), else 0. */
+static size_t keylike(const char *p)
+{
+  size_t n = 3;
+  if(strncmp(p, "sk-", 3))
+    return 0;
+  while(keychar((unsigned char)p[n]))
+    n++;
+  return n >= 19 ? n : 0;
+}
+
+void ap_redact(char *text, size_t cap, const struct ap_secret *s)
+{
+  static const char mask[] = "[REDACTED]";
+  char out[1024];
+  size_t o = 0;
+  const char *p = text;
+  if(!text || !cap)
+    return;
+  while(*p && o + sizeof(mask) < sizeof(out)) {
+    size_t skip = 0;
+    if(s && s->len && !strncmp(p, s->value, s->len))
+      skip = s->len;
+    else if(p == text || !keychar((unsigned char)p[-1]))
+      skip = keylike(p);
+    if(skip) {
+      memcpy(out + o, mask, sizeof(mask) - 1);
+      o += sizeof(mask) - 1;
+      p += skip;
+    } else {
+      out[o++] = *p++;
+    }
+  }
+  out[o] = '\0';
+  ap_strlcpy(text, out, cap);
+  OPENSSL_cleanse(out, sizeof(out));
+}

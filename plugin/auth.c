@@ -1,0 +1,178 @@
+/* auth.c -- the auth layer (Anthropic profile): reads the answer to
+ * GET /v1/models?limit=1 and decides whether it came from the API at all
+ * (request-id header or the {"type":"error"} envelope) and, if so, what
+ * the key's state is, keyed on status and error.type, never on message
+ * text (two documented exceptions: the 400s for credit and spend limits).
+ */
+#include "internal.h"
+#include "strutil.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+struct envelope {
+  int is_json;      /* the body parsed as a JSON object */
+  int api;          /* {"type":"error","error":{"type":...}} */
+  int has_data;     /* {"data":[...]} (a model list) */
+  char type[64];    /* error.type (also for the edge's non-API shape) */
+  char message[160];
+  char code[64];    /* error.details.error_code */
+};
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+  struct json_object *v = NULL;
+  if(!o || !json_object_object_get_ex(o, key, &v) ||
+     !json_object_is_type(v, json_type_string))
+    return NULL;
+  return json_object_get_string(v);
+}
+
+static void parse_envelope(const char *body, size_t len, struct envelope *e)
+{
+  struct json_tokener *tok;
+  struct json_object *root;
+  struct json_object *err = NULL, *details = NULL, *data = NULL;
+  const char *s;
+
+  memset(e, 0, sizeof(*e));
+  if(!body || !len)
+    return;
+  tok = json_tokener_new_ex(32);
+  if(!tok)
+    return;
+  root = json_tokener_parse_ex(tok, body, (int)len);
+  if(!root || json_tokener_get_error(tok) != json_tokener_success ||
+     !json_object_is_type(root, json_type_object))
+    goto out;
+  e->is_json = 1;
+  if(json_object_object_get_ex(root, "data", &data) &&
+     json_object_is_type(data, json_type_array))
+    e->has_data = 1;
+  if(!json_object_object_get_ex(root, "error", &err) ||
+     !json_object_is_type(err, json_type_object))
+    goto out;
+  s = jstr(err, "type");
+  if(s)
+    ap_strlcpy(e->type, s, sizeof(e->type));
+  s = jstr(err, "message");
+  if(s)
+    ap_strlcpy(e->message, s, sizeof(e->message));
+  if(json_object_object_get_ex(err, "details", &details)) {
+    s = jstr(details, "error_code");
+    if(s)
+      ap_strlcpy(e->code, s, sizeof(e->code));
+  }
+  s = jstr(root, "type");
+  e->api = s && !strcmp(s, "error") && e->type[0];
+out:
+  if(root)
+    json_object_put(root);
+  json_tokener_free(tok);
+}
+
+static enum ap_error api_error(const struct ap_answer *a,
+                               const struct envelope *e)
+{
+  const char *t = e->type;
+  long s = a->status;
+  if(!strcmp(t, "authentication_error") || (!*t && s == 401))
+    return a->key_sent ? AP_ERR_AUTH_INVALID_KEY : AP_ERR_AUTH_NO_KEY;
+  if(!strcmp(t, "permission_error") || (!*t && s == 403))
+    return AP_ERR_AUTH_FORBIDDEN;
+  if(!strcmp(t, "rate_limit_error") || (!*t && s == 429))
+    return !strcmp(e->code, "enforced_spend_limit_reached")
+             ? AP_ERR_AUTH_SPEND_LIMIT
+             : AP_ERR_AUTH_RATE_LIMITED;
+  if(!strcmp(t, "overloaded_error") || (!*t && s == 529))
+    return AP_ERR_AUTH_OVERLOADED;
+  if(!strcmp(t, "billing_error") || (!*t && s == 402))
+    return AP_ERR_AUTH_BILLING;
+  if(!strcmp(t, "not_found_error") || (!*t && s == 404))
+    return AP_ERR_AUTH_NOT_FOUND;
+  if(!strcmp(t, "invalid_request_error") || (!*t && s == 400)) {
+    /* the two account states the API reports as 400 (API.md 2.2) */
+    if(strstr(e->message, "credit balance"))
+      return AP_ERR_AUTH_BILLING;
+    if(strstr(e->message, "usage limits"))
+      return AP_ERR_AUTH_SPEND_LIMIT;
+    return AP_ERR_AUTH_BAD_REQUEST;
+  }
+  if(!strcmp(t, "api_error") || !strcmp(t, "timeout_error") || s >= 500)
+    return AP_ERR_AUTH_SERVER_ERROR;
+  return AP_ERR_AUTH_UNEXPECTED;
+}
+
+static int is_html(const char *ct)
+{
+  return ct && !strncasecmp(ct, "text/html", 9);
+}
+
+/* An answer that did not come from the API: which http error? */
+static enum ap_error non_api(const struct ap_answer *a,
+                             const struct envelope *e)
+{
+  if(a->status >= 300 && a->status < 400)
+    return AP_ERR_HTTP_REDIRECT;
+  if(a->status >= 500)
+    return AP_ERR_HTTP_5XX;
+  if(a->status == 403 && (!strcmp(e->type, "forbidden") || is_html(a->content_type)))
+    return AP_ERR_HTTP_EDGE_BLOCKED;
+  return AP_ERR_HTTP_NOT_API;
+}
+
+enum ap_error ap_auth_classify(const struct ap_answer *a,
+                               struct ap_auth_result *auth)
+{
+  struct envelope e;
+  enum ap_error err;
+  const char *ct = a->content_type ? a->content_type : "";
+
+  parse_envelope(a->body, a->body_len, &e);
+  ap_strlcpy(auth->error_type, e.type, sizeof(auth->error_type));
+  ap_strlcpy(auth->error_code, e.code, sizeof(auth->error_code));
+  auth->key_sent = a->key_sent;
+
+  if(a->status >= 300 && a->status < 400)
+    return AP_ERR_HTTP_REDIRECT;
+  if(!a->has_request_id && !e.api && !(a->status == 200 && e.has_data))
+    return non_api(a, &e);
+
+  if(a->status >= 200 && a->status < 300) {
+    if(e.has_data && !a->key_sent) {
+      auth->h.state = AP_STATE_UNKNOWN;
+      auth->h.error = AP_ERR_AUTH_NO_KEY;
+      snprintf(auth->h.reason, sizeof(auth->h.reason),
+               "the API answered without a key; no key was configured");
+      return AP_ERR_NONE;
+    }
+    if(e.has_data) {
+      auth->h.state = AP_STATE_OK;
+      snprintf(auth->h.reason, sizeof(auth->h.reason),
+               "key accepted (HTTP %ld)", a->status);
+      return AP_ERR_NONE;
+    }
+    err = AP_ERR_AUTH_UNEXPECTED;
+    snprintf(auth->h.reason, sizeof(auth->h.reason),
+             "HTTP %ld but the body is not a model list (%.60s)", a->status,
+             e.is_json ? "JSON" : (*ct ? ct : "no content-type"));
+  } else {
+    err = api_error(a, &e);
+    if(err == AP_ERR_AUTH_NO_KEY)
+      snprintf(auth->h.reason, sizeof(auth->h.reason),
+               "no API key configured; the API answered %ld %s", a->status,
+               e.type[0] ? e.type : "");
+    else if(e.message[0])
+      snprintf(auth->h.reason, sizeof(auth->h.reason), "%ld %s: %s",
+               a->status, e.type[0] ? e.type : "error", e.message);
+    else
+      snprintf(auth->h.reason, sizeof(auth->h.reason), "HTTP %ld %s%s",
+               a->status, e.type[0] ? e.type : "",
+               e.is_json ? "" : " (body is not the API's JSON)");
+  }
+  auth->h.state = ap_error_state(err);
+  auth->h.error = err;
+  return AP_ERR_NONE;
+}

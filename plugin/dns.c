@@ -1,0 +1,239 @@
+/* dns.c -- the dns layer: one fresh getaddrinfo() per probe, run on a
+ * helper thread so the probe can stop waiting at its timeout (a resolver
+ * that never answers must not hold the probe). The job is reference
+ * counted: whoever finishes last (waiter or resolver thread) frees it.
+ */
+#include "internal.h"
+#include "strutil.h"
+#include "timeutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct dns_job {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int refs; /* 2 while both sides hold it */
+  int done;
+  int rc;
+  int family;
+  struct addrinfo *res;
+  char host[AP_TEXT];
+};
+
+static void job_release(struct dns_job *j)
+{
+  int last;
+  pthread_mutex_lock(&j->mu);
+  last = --j->refs == 0;
+  pthread_mutex_unlock(&j->mu);
+  if(!last)
+    return;
+  if(j->res)
+    freeaddrinfo(j->res);
+  pthread_cond_destroy(&j->cv);
+  pthread_mutex_destroy(&j->mu);
+  free(j);
+}
+
+static int lookup(const char *host, int family, struct addrinfo **pres)
+{
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = family == 4   ? AF_INET
+                    : family == 6 ? AF_INET6
+                                  : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  return getaddrinfo(host, NULL, &hints, pres);
+}
+
+static void *job_thread(void *arg)
+{
+  struct dns_job *j = arg;
+  struct addrinfo *res = NULL;
+  int rc = lookup(j->host, j->family, &res);
+  pthread_mutex_lock(&j->mu);
+  j->rc = rc;
+  j->res = res;
+  j->done = 1;
+  pthread_cond_signal(&j->cv);
+  pthread_mutex_unlock(&j->mu);
+  job_release(j);
+  return NULL;
+}
+
+enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s)
+{
+  if(timed_out)
+    return AP_ERR_DNS_TIMEOUT;
+  switch(gai_rc) {
+  case 0:
+    return AP_ERR_NONE;
+  case EAI_NONAME:
+    return AP_ERR_DNS_NXDOMAIN;
+#ifdef EAI_NODATA
+  case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+  case EAI_ADDRFAMILY:
+#endif
+    return AP_ERR_DNS_NO_ADDRESS;
+  case EAI_AGAIN:
+    /* glibc answers EAI_AGAIN both for SERVFAIL/REFUSED and after every
+     * server timed out (5 s each by default): a long wait means the
+     * resolver never answered. */
+    return elapsed_s >= 4.5 ? AP_ERR_DNS_TIMEOUT : AP_ERR_DNS_TEMPORARY;
+  case EAI_FAIL:
+    return AP_ERR_DNS_TEMPORARY;
+  default:
+    return AP_ERR_DNS_FAILED;
+  }
+}
+
+static void fill_addresses(struct ap_dns_result *dns,
+                           const struct addrinfo *res)
+{
+  const struct addrinfo *ai;
+  for(ai = res; ai && dns->address_count < AP_ADDR_MAX; ai = ai->ai_next) {
+    char buf[48];
+    const void *src;
+    int i, dup = 0;
+    if(ai->ai_family == AF_INET)
+      src = &((const struct sockaddr_in *)(const void *)ai->ai_addr)
+                 ->sin_addr;
+    else if(ai->ai_family == AF_INET6)
+      src = &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)
+                 ->sin6_addr;
+    else
+      continue;
+    if(!inet_ntop(ai->ai_family, src, buf, sizeof(buf)))
+      continue;
+    for(i = 0; i < dns->address_count; i++)
+      dup |= !strcmp(dns->addresses[i], buf);
+    if(dup)
+      continue;
+    ap_strlcpy(dns->addresses[dns->address_count++], buf, sizeof(buf));
+    if(ai->ai_family == AF_INET)
+      dns->a_count++;
+    else
+      dns->aaaa_count++;
+  }
+}
+
+static void deadline_ts(double timeout_s, struct timespec *ts)
+{
+  double whole;
+  double frac;
+  clock_gettime(CLOCK_MONOTONIC, ts);
+  frac = modf(timeout_s, &whole);
+  ts->tv_sec += (time_t)whole;
+  ts->tv_nsec += (long)(frac * 1e9);
+  if(ts->tv_nsec >= 1000000000L) {
+    ts->tv_sec++;
+    ts->tv_nsec -= 1000000000L;
+  }
+}
+
+/* Run the job on a thread and wait up to TIMEOUT_S. Returns 1 on timeout;
+ * on success the job's result moves to the caller through *PRES. */
+static int job_wait(struct dns_job *j, double timeout_s,
+                    struct addrinfo **pres, int *prc)
+{
+  pthread_attr_t attr;
+  pthread_condattr_t ca;
+  pthread_t tid;
+  struct timespec until;
+  int timed_out = 0;
+
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&j->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_mutex_init(&j->mu, NULL);
+  j->refs = 2;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  if(pthread_create(&tid, &attr, job_thread, j)) {
+    /* no thread: resolve here, unbounded but correct */
+    j->refs = 1;
+    j->rc = lookup(j->host, j->family, &j->res);
+    j->done = 1;
+  }
+  pthread_attr_destroy(&attr);
+  deadline_ts(timeout_s, &until);
+  pthread_mutex_lock(&j->mu);
+  while(!j->done) {
+    if(pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT) {
+      timed_out = !j->done;
+      break;
+    }
+  }
+  if(!timed_out) {
+    *pres = j->res;
+    *prc = j->rc;
+    j->res = NULL;
+  }
+  pthread_mutex_unlock(&j->mu);
+  job_release(j);
+  return timed_out;
+}
+
+int ap_dns_resolve(const char *host, int family, double timeout_s,
+                   struct ap_dns_result *dns)
+{
+  struct dns_job *j;
+  struct addrinfo *res = NULL;
+  int rc = EAI_MEMORY;
+  int timed_out;
+  double t0 = ap_mono_s();
+  double elapsed;
+  enum ap_error e;
+
+  ap_strlcpy(dns->host, host, sizeof(dns->host));
+  ap_strlcpy(dns->source, "resolver", sizeof(dns->source));
+  j = calloc(1, sizeof(*j));
+  if(!j) {
+    timed_out = 0;
+  } else {
+    ap_strlcpy(j->host, host, sizeof(j->host));
+    j->family = family;
+    timed_out = job_wait(j, timeout_s, &res, &rc);
+  }
+  elapsed = ap_mono_s() - t0;
+  dns->h.time_s = elapsed;
+  e = ap_dns_classify(rc, timed_out, elapsed);
+  if(e == AP_ERR_NONE) {
+    fill_addresses(dns, res);
+    if(!dns->address_count)
+      e = AP_ERR_DNS_NO_ADDRESS;
+  }
+  if(res)
+    freeaddrinfo(res);
+  if(e != AP_ERR_NONE) {
+    dns->h.state = ap_error_state(e);
+    dns->h.error = e;
+    if(e == AP_ERR_DNS_TIMEOUT)
+      snprintf(dns->h.reason, sizeof(dns->h.reason),
+               "no answer resolving %s within %.1f s", host, elapsed);
+    else if(e == AP_ERR_DNS_NO_ADDRESS)
+      snprintf(dns->h.reason, sizeof(dns->h.reason),
+               "%s has no %s address", host,
+               family == 4   ? "IPv4"
+               : family == 6 ? "IPv6"
+                             : "IPv4 or IPv6");
+    else
+      snprintf(dns->h.reason, sizeof(dns->h.reason), "resolving %s: %s",
+               host, gai_strerror(rc));
+    return -1;
+  }
+  dns->h.state = AP_STATE_OK;
+  return 0;
+}

@@ -1,0 +1,412 @@
+/* apiprobe.h -- the only header the faces (cli, nagios, collectd, zabbix)
+ * include. A target (what to probe, set through one option table) is probed
+ * into a result (one struct per layer: env dns tcp proxy tls http auth),
+ * which the shared renderers turn into JSON. Nothing here prints, exits or
+ * touches global state outside ap_global_init()/ap_global_cleanup().
+ */
+#ifndef APIPROBE_H
+#define APIPROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AP_VERSION "0.1.0"
+
+struct ap_secret; /* common/secret.h: a loaded key, wiped on free */
+struct ap_prober; /* plugin/: handles kept between probes */
+
+/* Could-not-probe codes (target health is data in the result, not these).
+ * Append-only: never renumber or remove. */
+enum ap_code {
+  AP_OK = 0,
+  AP_E_NOMEM = 1,    /* an allocation failed */
+  AP_E_ARG = 2,      /* bad option name or value */
+  AP_E_CONFIG = 3,   /* target inconsistent or unusable as a whole */
+  AP_E_INTERNAL = 4, /* a library call failed unexpectedly */
+  AP_E_IO = 5        /* a file could not be read */
+};
+
+/* Stable name of a code ("ok", "nomem" ...). Never NULL. */
+const char *ap_code_name(enum ap_code code);
+
+/* Layer and verdict states, in the order of the result model. */
+#define AP_STATE_MAP(XX)                                                       \
+  XX(OK, "ok")                                                                 \
+  XX(WARNING, "warning")                                                       \
+  XX(CRITICAL, "critical")                                                     \
+  XX(UNKNOWN, "unknown")                                                       \
+  XX(SKIPPED, "skipped")                                                       \
+  XX(NA, "n/a")
+
+enum ap_state {
+#define AP_STATE_GEN(id, name) AP_STATE_##id,
+  AP_STATE_MAP(AP_STATE_GEN)
+#undef AP_STATE_GEN
+};
+
+/* The layers, in the order a connection walks them. */
+#define AP_LAYER_MAP(XX)                                                       \
+  XX(ENV, "env")                                                               \
+  XX(DNS, "dns")                                                               \
+  XX(TCP, "tcp")                                                               \
+  XX(PROXY, "proxy")                                                           \
+  XX(TLS, "tls")                                                               \
+  XX(HTTP, "http")                                                             \
+  XX(AUTH, "auth")
+
+enum ap_layer {
+#define AP_LAYER_GEN(id, name) AP_LAYER_##id,
+  AP_LAYER_MAP(AP_LAYER_GEN)
+#undef AP_LAYER_GEN
+  AP_LAYER_COUNT
+};
+
+/* Every failure the probe can name: (id, layer, name, state, hint).
+ * The name is the stable machine name in the JSON ("error"); the hint is
+ * the remedy printed with the verdict. Append-only within a layer. */
+#define AP_ERROR_MAP(XX)                                                       \
+  XX(NONE, ENV, "none", OK, "")                                                \
+  XX(ENV_KEY_FILE_MODE, ENV, "key_file_readable", WARNING,                     \
+     "the key file is readable by group or others: chmod 600 it")              \
+  XX(DNS_NXDOMAIN, DNS, "nxdomain", CRITICAL,                                  \
+     "the name does not exist: check the URL's host name and the resolver")    \
+  XX(DNS_NO_ADDRESS, DNS, "no_address", CRITICAL,                              \
+     "the name has no address of the wanted family: try without -4/-6")       \
+  XX(DNS_TEMPORARY, DNS, "temporary_failure", CRITICAL,                        \
+     "the resolver failed (SERVFAIL/REFUSED?): check /etc/resolv.conf and "    \
+     "the DNS server")                                                         \
+  XX(DNS_TIMEOUT, DNS, "timeout", CRITICAL,                                    \
+     "the resolver did not answer in time: check the DNS server is reachable") \
+  XX(DNS_FAILED, DNS, "failed", CRITICAL,                                      \
+     "name resolution failed: check /etc/nsswitch.conf and the resolver")      \
+  XX(TCP_REFUSED, TCP, "refused", CRITICAL,                                    \
+     "nothing listens on that port, or a firewall rejects it")                 \
+  XX(TCP_TIMEOUT, TCP, "timeout", CRITICAL,                                    \
+     "no answer to the connection attempt: a firewall drops it (allow "        \
+     "outbound 443) or the host is down")                                      \
+  XX(TCP_UNREACHABLE, TCP, "unreachable", CRITICAL,                            \
+     "no route to the host: check the routing table, the VPN and IPv6")        \
+  XX(TCP_RESET, TCP, "reset", CRITICAL,                                        \
+     "the connection was reset: a middlebox may be interfering")               \
+  XX(TCP_FAILED, TCP, "failed", CRITICAL,                                      \
+     "the connection failed: check the network path")                         \
+  XX(PROXY_RESOLVE, PROXY, "resolve_failed", CRITICAL,                         \
+     "the proxy's host name does not resolve: check HTTPS_PROXY/--proxy")      \
+  XX(PROXY_CONNECT, PROXY, "connect_failed", CRITICAL,                         \
+     "the proxy does not accept connections: check it runs and the port")     \
+  XX(PROXY_AUTH, PROXY, "auth_required", CRITICAL,                             \
+     "the proxy wants credentials (407): put them in the proxy URL")          \
+  XX(PROXY_REJECTED, PROXY, "connect_rejected", CRITICAL,                      \
+     "the proxy refused to tunnel to the API: ask for the host to be allowed") \
+  XX(PROXY_TIMEOUT, PROXY, "timeout", CRITICAL,                                \
+     "the proxy did not answer in time")                                       \
+  XX(TLS_HANDSHAKE, TLS, "handshake_failed", CRITICAL,                         \
+     "the TLS handshake failed: a middlebox or an incompatible server?")      \
+  XX(TLS_PROTOCOL_VERSION, TLS, "protocol_version", CRITICAL,                  \
+     "no common TLS version: the server or a middlebox offers less than "      \
+     "--min-tls")                                                              \
+  XX(TLS_NOT_TLS, TLS, "not_tls", CRITICAL,                                    \
+     "the server does not speak TLS on this port: check the URL's scheme "     \
+     "and port")                                                               \
+  XX(TLS_EXPIRED, TLS, "cert_expired", CRITICAL,                               \
+     "the server's certificate has expired; if it is valid elsewhere, check "  \
+     "this host's clock")                                                      \
+  XX(TLS_NOT_YET_VALID, TLS, "cert_not_yet_valid", CRITICAL,                   \
+     "the certificate is not valid yet: check this host's clock (NTP)")       \
+  XX(TLS_UNTRUSTED, TLS, "untrusted_issuer", CRITICAL,                         \
+     "an intercepting proxy? add its CA with --ca-file")                       \
+  XX(TLS_HOSTNAME, TLS, "hostname_mismatch", CRITICAL,                         \
+     "the certificate is for another name: a captive portal, a proxy or the "  \
+     "wrong URL")                                                              \
+  XX(TLS_CERT_INVALID, TLS, "cert_invalid", CRITICAL,                          \
+     "the certificate chain is invalid")                                       \
+  XX(TLS_EXPIRING, TLS, "cert_expiring", WARNING,                              \
+     "renew the certificate (or tell the provider) before it expires")        \
+  XX(TLS_EXPIRING_CRIT, TLS, "cert_expiring_soon", CRITICAL,                   \
+     "the certificate expires within days: renew it now")                      \
+  XX(TLS_INSECURE, TLS, "verify_disabled", WARNING,                            \
+     "--insecure hides certificate problems: use --ca-file instead")           \
+  XX(TLS_TIMEOUT, TLS, "timeout", CRITICAL,                                    \
+     "the TLS handshake did not finish in time: a middlebox may be stalling "  \
+     "it")                                                                     \
+  XX(TLS_RESET, TLS, "reset", CRITICAL,                                        \
+     "the connection was reset during the TLS handshake: a firewall or DPI "   \
+     "box?")                                                                   \
+  XX(TLS_CLOSED, TLS, "closed", CRITICAL,                                      \
+     "the server closed the connection during the TLS handshake")             \
+  XX(HTTP_TIMEOUT, HTTP, "timeout", CRITICAL,                                  \
+     "the server accepted the request but did not answer in time")            \
+  XX(HTTP_BODY_TIMEOUT, HTTP, "body_timeout", CRITICAL,                        \
+     "the response body stalled: a proxy or the server stopped sending")      \
+  XX(HTTP_RESET, HTTP, "reset", CRITICAL,                                      \
+     "the connection was reset after the request was sent")                    \
+  XX(HTTP_CLOSED, HTTP, "closed", CRITICAL,                                    \
+     "the server closed the connection without answering")                    \
+  XX(HTTP_BAD_RESPONSE, HTTP, "bad_response", CRITICAL,                        \
+     "the answer is not valid HTTP: something other than the API is on this "  \
+     "port")                                                                   \
+  XX(HTTP_TRUNCATED, HTTP, "truncated", CRITICAL,                              \
+     "the response ended before its announced length")                         \
+  XX(HTTP_TOO_LARGE, HTTP, "body_too_large", CRITICAL,                         \
+     "the response is larger than any API answer: a proxy page or a wrong "    \
+     "URL?")                                                                   \
+  XX(HTTP_5XX, HTTP, "status_5xx", CRITICAL,                                   \
+     "a gateway or the edge failed before the API: usually the provider's "    \
+     "side, check its status page")                                            \
+  XX(HTTP_EDGE_BLOCKED, HTTP, "edge_blocked", CRITICAL,                        \
+     "the provider's edge refused the request (region or IP blocked?)")        \
+  XX(HTTP_NOT_API, HTTP, "not_api", CRITICAL,                                  \
+     "the answer did not come from the API: a captive portal or proxy page?")  \
+  XX(HTTP_REDIRECT, HTTP, "redirect", CRITICAL,                                \
+     "the URL redirects elsewhere; redirects are not followed with the key: "  \
+     "fix the URL")                                                            \
+  XX(HTTP_FAILED, HTTP, "failed", CRITICAL, "the HTTP exchange failed")        \
+  XX(AUTH_NO_KEY, AUTH, "no_key", UNKNOWN,                                     \
+     "no API key configured: set ANTHROPIC_API_KEY or use --key-env/"          \
+     "--key-file")                                                             \
+  XX(AUTH_INVALID_KEY, AUTH, "invalid_key", CRITICAL,                          \
+     "the key was rejected: rotate it, or check a proxy is not stripping the " \
+     "x-api-key header")                                                       \
+  XX(AUTH_FORBIDDEN, AUTH, "forbidden", CRITICAL,                              \
+     "the key lacks permission: check its workspace and role")                 \
+  XX(AUTH_RATE_LIMITED, AUTH, "rate_limited", WARNING,                         \
+     "the key is being rate limited: lower the request rate or raise the "     \
+     "limits")                                                                 \
+  XX(AUTH_SPEND_LIMIT, AUTH, "spend_limit", CRITICAL,                          \
+     "the organisation reached its usage limit: raise it in the console")     \
+  XX(AUTH_BILLING, AUTH, "billing", CRITICAL,                                  \
+     "billing problem or no credit left: check Plans & Billing")              \
+  XX(AUTH_OVERLOADED, AUTH, "overloaded", WARNING,                             \
+     "the API is overloaded (529): transient, retry with backoff")            \
+  XX(AUTH_SERVER_ERROR, AUTH, "server_error", CRITICAL,                        \
+     "the API failed (5xx): the provider's side, check its status page")     \
+  XX(AUTH_NOT_FOUND, AUTH, "not_found", UNKNOWN,                               \
+     "the API has no such path: check the URL (does it include /v1?)")        \
+  XX(AUTH_BAD_REQUEST, AUTH, "bad_request", UNKNOWN,                           \
+     "the API rejected the request: a proxy may be altering headers "          \
+     "(anthropic-version)")                                                    \
+  XX(AUTH_UNEXPECTED, AUTH, "unexpected", UNKNOWN,                             \
+     "the API answered something unexpected: see the reason")
+
+enum ap_error {
+#define AP_ERROR_GEN(id, layer, name, state, hint) AP_ERR_##id,
+  AP_ERROR_MAP(AP_ERROR_GEN)
+#undef AP_ERROR_GEN
+  AP_ERR_COUNT
+};
+
+const char *ap_state_name(enum ap_state s);
+const char *ap_layer_name(enum ap_layer l);
+const char *ap_error_name(enum ap_error e);
+enum ap_layer ap_error_layer(enum ap_error e);
+enum ap_state ap_error_state(enum ap_error e);
+const char *ap_error_hint(enum ap_error e);
+/* Severity order for "worst of": ok < warning < unknown < critical;
+ * skipped and n/a rank below ok. */
+int ap_state_rank(enum ap_state s);
+
+/* ---- the target: what to probe, filled through the option table ------- */
+
+#define AP_MAX_RESOLVE 8
+
+/* Values are owned by the target; set them only through ap_target_set(). */
+struct ap_target {
+  char *name;          /* label for outputs (default: the URL's host) */
+  char *url;           /* https URL probed */
+  char *key_env;       /* environment variable with the key */
+  char *key_file;      /* file with the key (wins over key_env) */
+  char *ca_file;       /* PEM bundle to trust instead of the system store */
+  char *proxy;         /* proxy URL; NULL = the environment; "" = none */
+  char *noproxy;       /* hosts that bypass the proxy; NULL = environment */
+  char *resolve[AP_MAX_RESOLVE]; /* HOST:PORT:ADDR[,ADDR] as curl's */
+  int resolve_count;
+  char *anthropic_version;
+  int insecure;         /* skip certificate verification (loudly) */
+  int ip_family;        /* 0 any, 4 or 6 */
+  int min_tls;          /* 10, 11, 12 or 13 */
+  double connect_timeout_s; /* TCP connect + TLS handshake (and DNS) */
+  double timeout_s;         /* whole probe */
+  double cert_warn_days;
+  double cert_crit_days;
+  /* filled by ap_target_finish(): */
+  struct ap_secret *key; /* NULL when no key was found */
+  char key_source[128];  /* "env:NAME", "file:PATH" or "none" */
+  char key_fingerprint[24];
+  int key_file_mode_warning;
+  struct ap_prober *prober; /* reusable handles; private to plugin/ */
+};
+
+/* Set the defaults. Never fails; the target owns nothing yet. */
+void ap_target_init(struct ap_target *t);
+
+/* Set option NAME (the CLI's long option without dashes: "url",
+ * "key-env", "connect-timeout" ...; case-insensitive, '_' accepted for '-')
+ * to VALUE. Flags take "", "1"/"0", "true"/"false", "yes"/"no", "on"/"off".
+ * Returns AP_E_ARG with a message naming the option in ERR when the name is
+ * unknown or the value bad; the target is unchanged then. */
+enum ap_code ap_target_set(struct ap_target *t, const char *name,
+                           const char *value, char *err, size_t errlen);
+
+/* Check the option combination and load the key (from key_file, else
+ * key_env). A missing key is not an error (the auth layer reports no_key).
+ * Returns AP_E_CONFIG or AP_E_IO with ERR set on failure. */
+enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen);
+
+/* Free everything the target owns (wiping the key); t is reusable after
+ * ap_target_init(). Accepts a target that was only initialised. */
+void ap_target_free(struct ap_target *t);
+
+/* One row of the option table, for --help texts and config docs. */
+struct ap_option_info {
+  const char *name;    /* long option without dashes */
+  char short_name;     /* 0 when none */
+  const char *arg;     /* NULL for a flag */
+  const char *help;
+};
+/* Row I of the option table, NULL past the end. */
+const struct ap_option_info *ap_option_get(size_t i);
+/* Is NAME a flag (takes no value)? -1 when NAME is unknown. */
+int ap_option_is_flag(const char *name);
+
+/* ---- the result: one struct per layer ---------------------------------- */
+
+#define AP_ADDR_MAX 16
+#define AP_TEXT 256
+
+struct ap_layer_head {
+  enum ap_state state;
+  enum ap_error error;     /* AP_ERR_NONE when none */
+  char reason[AP_TEXT];    /* one line, never contains the key */
+  double time_s;           /* NAN when not measured */
+};
+
+struct ap_env_result {
+  struct ap_layer_head h;
+  char proxy[AP_TEXT];     /* proxy in use, credentials removed; "" none */
+  char proxy_source[32];   /* "option", "env:HTTPS_PROXY" ..., "" */
+  int noproxy_match;       /* target matched NO_PROXY / --noproxy */
+  int insecure;
+};
+
+struct ap_dns_result {
+  struct ap_layer_head h;
+  char host[AP_TEXT];
+  char source[16];         /* "resolver", "resolve_option", "literal", "proxy" */
+  char addresses[AP_ADDR_MAX][48];
+  int address_count;
+  int a_count, aaaa_count;
+};
+
+struct ap_tcp_result {
+  struct ap_layer_head h;
+  char address[48];
+  int port;
+  int family;              /* 4, 6 or 0 */
+  int os_errno;
+};
+
+struct ap_proxy_result {
+  struct ap_layer_head h;
+  char url[AP_TEXT];       /* credentials removed */
+  int connect_status;      /* status of the CONNECT answer, 0 if none */
+};
+
+struct ap_tls_result {
+  struct ap_layer_head h;
+  char version[16];
+  char cipher[64];
+  char alpn[16];
+  char cert_subject[AP_TEXT];
+  char cert_issuer[AP_TEXT];
+  char cert_sans[AP_TEXT];      /* comma-separated, truncated */
+  char verify_detail[AP_TEXT];  /* OpenSSL's words for a verify failure */
+  int verify_code;              /* X509_V_* of the first failure, 0 ok */
+  double cert_days_left;        /* NAN when no certificate seen */
+  double chain_min_days_left;   /* earliest-expiring certificate sent */
+  char chain_min_subject[AP_TEXT];
+  int insecure;
+};
+
+struct ap_http_result {
+  struct ap_layer_head h;
+  long status;                  /* 0 when no status line */
+  char http_version[8];
+  double ttfb_s;                /* request sent -> first byte */
+  double transfer_s;            /* first byte -> end of body */
+  char request_id[96];
+  char content_type[96];
+  char server[64];
+  char location_host[AP_TEXT];  /* for redirects: where to (host only) */
+  double clock_skew_s;          /* server Date - local clock; NAN none */
+  long body_bytes;
+};
+
+struct ap_auth_result {
+  struct ap_layer_head h;
+  char error_type[64];          /* the API's error.type, "" when none */
+  char error_code[64];          /* error.details.error_code when present */
+  int key_sent;
+  /* rate limits, NAN when the header was absent */
+  double rl_requests_limit, rl_requests_remaining, rl_requests_reset_s;
+  double rl_tokens_limit, rl_tokens_remaining, rl_tokens_reset_s;
+  double rl_input_tokens_limit, rl_input_tokens_remaining;
+  double rl_output_tokens_limit, rl_output_tokens_remaining;
+  double retry_after_s;
+  int should_retry;             /* x-should-retry: 1 true, 0 false, -1 none */
+};
+
+struct ap_verdict {
+  enum ap_state state;
+  enum ap_layer layer;          /* first failing layer (AUTH when all ok) */
+  enum ap_error error;
+  char reason[AP_TEXT];
+  char hint[AP_TEXT];
+};
+
+struct ap_result {
+  char name[AP_TEXT];
+  char url[AP_TEXT * 2];        /* as probed, userinfo removed */
+  char provider[32];
+  char key_source[128];
+  char key_fingerprint[24];
+  struct ap_verdict verdict;
+  struct ap_env_result env;
+  struct ap_dns_result dns;
+  struct ap_tcp_result tcp;
+  struct ap_proxy_result proxy;
+  struct ap_tls_result tls;
+  struct ap_http_result http;
+  struct ap_auth_result auth;
+  double total_s;
+  int attempts;
+  long curl_code;               /* for --verbose diagnosis */
+  char curl_error[AP_TEXT];
+};
+
+/* Initialise the library (curl, OpenSSL). Call once per process before any
+ * other call, from one thread (a host's init hook). */
+enum ap_code ap_global_init(void);
+void ap_global_cleanup(void);
+
+/* Probe T once and fill R completely (every layer has a state). One fresh
+ * DNS lookup, connection and TLS handshake per call; handles and the
+ * parsed CA store are kept in T between calls. Returns AP_OK whenever R is
+ * filled, including when the target is unreachable; an ap_code only when
+ * the probe could not run (R then holds a verdict "unknown").
+ * T must have passed ap_target_finish(). Different targets may be probed
+ * on different threads at once; one target by one thread at a time. */
+enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r);
+
+/* Layer head by index, for renderers and adapters. */
+const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
+                                            enum ap_layer l);
+
+/* Render R as the JSON of docs/json.md into a new string (caller frees with
+ * free()). PRETTY: indented. Returns AP_E_NOMEM on failure. */
+enum ap_code ap_render_json(const struct ap_result *r, int pretty,
+                            char **pout);
+
+/* Exit code a process-per-check face uses for a state (0..3). */
+int ap_state_exit_code(enum ap_state s);
+
+#endif

@@ -1,0 +1,144 @@
+/* internal.h -- what the files of plugin/ share with each other and with
+ * the unit tests; never included by a face. Pure functions (classifiers,
+ * parsers) take plain values so the tests can feed them tables.
+ */
+#ifndef AP_INTERNAL_H
+#define AP_INTERNAL_H
+
+#include "apiprobe.h"
+
+#include <stddef.h>
+
+#define AP_BODY_MAX 65536 /* larger answers are an error, not a hog */
+
+/* ---- url.c: small URL helpers over curl's URL API ---- */
+/* Host of URL without brackets. 0 on success. */
+int ap_url_host(const char *url, char *host, size_t hostlen);
+/* Port of URL (443 when absent). 0 on success. */
+int ap_url_port(const char *url, int *port);
+/* Copy URL into OUT with any user:password replaced by "***". */
+void ap_url_redact(const char *url, char *out, size_t outlen);
+/* Is V an http:// or https:// proxy URL with a host? */
+int ap_proxy_url_ok(const char *v);
+/* Is V a comma-separated list of IP literals ([v6] allowed)? */
+int ap_addr_list_ok(const char *v);
+
+/* ---- env.c: which proxy applies ---- */
+/* Decide the proxy for HOST from T's options or the environment (as curl:
+ * https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; no_proxy, NO_PROXY).
+ * Fills ENV (state ok) and writes the proxy URL to use into PROXY ("" =
+ * none). */
+void ap_env_eval(const struct ap_target *t, const char *host,
+                 struct ap_env_result *env, char *proxy, size_t proxylen);
+/* Does HOST match the NO_PROXY-style LIST? */
+int ap_noproxy_match(const char *host, const char *list);
+
+/* ---- dns.c: a fresh lookup, bounded by a timeout ---- */
+/* Resolve HOST for FAMILY (0, 4, 6) within TIMEOUT_S seconds, filling DNS
+ * (state, error, time, addresses). Returns 0 when addresses were found. */
+int ap_dns_resolve(const char *host, int family, double timeout_s,
+                   struct ap_dns_result *dns);
+/* Map a getaddrinfo() code (and whether our wait timed out / how long the
+ * resolver took) to an error. */
+enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s);
+
+/* ---- classify.c: transfer outcome -> failing layer and error ---- */
+struct ap_observed {
+  long curl_code;      /* CURLcode of the transfer */
+  long os_errno;       /* CURLINFO_OS_ERRNO */
+  int proxy_used;
+  long connect_code;   /* CURLINFO_HTTP_CONNECTCODE (proxy CONNECT) */
+  int tcp_connected;   /* a TCP connection was made (to server or proxy) */
+  int tls_started;     /* our SSL_CTX callback ran */
+  int tls_done;        /* handshake finished */
+  int got_status;      /* a status line arrived */
+  int body_capped;     /* our body cap stopped the transfer */
+  int verify_code;     /* first X509_V_ERR_* seen, 0 none */
+  int host_mismatch;   /* the leaf does not match the host */
+  int alert_protocol;  /* a protocol_version alert was sent or received */
+  const char *errbuf;  /* curl's error text (for OpenSSL reason words) */
+};
+enum ap_error ap_classify(const struct ap_observed *o);
+/* X509_V_ERR_* -> tls error. */
+enum ap_error ap_classify_verify(int verify_code);
+/* errno of a failed connect -> tcp error. */
+enum ap_error ap_classify_errno(long os_errno);
+
+/* ---- http.c: response headers ---- */
+struct ap_headers {
+  long status;
+  char http_version[8];
+  char request_id[96];
+  char content_type[96];
+  char server[64];
+  char location[AP_TEXT];
+  double date;         /* epoch seconds, NAN when absent */
+  double date_seen_at; /* local wall clock when the Date header arrived */
+  double retry_after_s;
+  int should_retry;    /* -1 absent */
+  /* anthropic-ratelimit-* */
+  double rl_req_limit, rl_req_remaining, rl_req_reset;
+  double rl_tok_limit, rl_tok_remaining, rl_tok_reset;
+  double rl_in_limit, rl_in_remaining, rl_out_limit, rl_out_remaining;
+};
+void ap_headers_init(struct ap_headers *h);
+/* Feed one raw header line (with or without CRLF). A status line resets
+ * the captured headers (a later response replaces an earlier one). NOW is
+ * the local wall clock (for Date and HTTP-date retry-after). */
+void ap_headers_feed(struct ap_headers *h, const char *line, size_t len,
+                     double now);
+/* Parse retry-after (seconds, float accepted, or HTTP-date) to seconds
+ * from NOW. -1 when unusable. */
+double ap_parse_retry_after(const char *v, double now);
+
+/* ---- auth.c: the answer -> http and auth layer states ---- */
+struct ap_answer {
+  long status;
+  const char *body;
+  size_t body_len;
+  const char *content_type;
+  int has_request_id;
+  int key_sent;
+};
+/* Classify the answer: fills AUTH (state, error, reason, error_type,
+ * error_code) and returns the http-layer error (AP_ERR_NONE when the
+ * answer came from the API, so http is ok). */
+enum ap_error ap_auth_classify(const struct ap_answer *a,
+                               struct ap_auth_result *auth);
+
+/* ---- verdict.c ---- */
+/* Mark layer L failed with E and REASON; later layers not yet set become
+ * skipped. */
+void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
+                   const char *reason);
+struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
+                                          enum ap_layer l);
+/* Compute r->verdict from the layers. */
+void ap_verdict_compute(struct ap_result *r);
+
+/* ---- tls.c ---- */
+struct ap_tls_capture {
+  int started, done;
+  int verify_code, verify_depth;
+  int host_mismatch;
+  int alert_protocol;
+  int captured;        /* leaf details recorded */
+  const char *host;    /* host name to check the leaf against */
+  void *store;         /* X509_STORE * to install (not owned) */
+  struct ap_tls_result *out;
+};
+/* Create the trust store for CA_FILE (NULL: the system's hashed directory,
+ * loaded lazily). Returns an X509_STORE * (caller frees with
+ * ap_tls_store_free) or NULL with ERR set. */
+void *ap_tls_store_new(const char *ca_file, char *err, size_t errlen);
+void ap_tls_store_free(void *store);
+/* CURLOPT_SSL_CTX_FUNCTION: installs the store and our callbacks. PARM is
+ * a struct ap_tls_capture. */
+int ap_tls_ctx_cb(void *curl, void *sslctx, void *parm);
+/* Record version, cipher and ALPN from an SSL * into OUT. */
+void ap_tls_session_info(const void *ssl, struct ap_tls_result *out);
+
+/* ---- prober (probe.c) ---- */
+void ap_prober_free(struct ap_prober *p);
+
+#endif

@@ -1,0 +1,716 @@
+/* probe.c -- one probe of one target, walking the layers in order:
+ *
+ *   env -> dns -> tcp -> (proxy) -> tls -> http -> auth
+ *          |      |       |          |      |       |
+ *          |      |<-tcp->|<-CONNECT>|<tls->|<ttfb->|  (libcurl timers)
+ *   getaddrinfo on a thread (ours), then one libcurl transfer with the
+ *   addresses pinned (CURLOPT_RESOLVE), a fresh connection and a full
+ *   handshake. The outcome is classified (classify.c) into the first
+ *   failing layer; layers after it are skipped.
+ *
+ * The easy handle, header list, body buffer and trust store live in the
+ * target's prober and are reused; nothing else survives a probe.
+ */
+#include "internal.h"
+#include "secret.h"
+#include "strutil.h"
+#include "timeutil.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ap_prober {
+  CURL *easy;
+  void *store;                 /* X509_STORE * */
+  struct curl_slist *headers;  /* holds the key: wiped on free */
+  char body[AP_BODY_MAX];
+};
+
+struct probe_ctx {
+  struct ap_target *t;
+  struct ap_result *r;
+  struct ap_prober *p;
+  struct ap_tls_capture tls;
+  struct ap_headers hdr;
+  size_t body_len;
+  int body_capped;
+  int got_status;
+  double tls_started_at;       /* mono, when our SSL_CTX callback ran */
+  double curl_start;           /* mono */
+  char host[AP_TEXT];
+  int port;
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+enum ap_code ap_global_init(void)
+{
+  const curl_version_info_data *vi;
+  if(curl_global_init(CURL_GLOBAL_DEFAULT))
+    return AP_E_INTERNAL;
+  vi = curl_version_info(CURLVERSION_NOW);
+  /* the tls layer reads OpenSSL objects out of libcurl */
+  if(!vi || !vi->ssl_version || strncmp(vi->ssl_version, "OpenSSL", 7)) {
+    curl_global_cleanup();
+    return AP_E_INTERNAL;
+  }
+  return AP_OK;
+}
+
+void ap_global_cleanup(void)
+{
+  curl_global_cleanup();
+}
+
+static void slist_wipe_free(struct curl_slist *l)
+{
+  struct curl_slist *i;
+  for(i = l; i; i = i->next)
+    OPENSSL_cleanse(i->data, strlen(i->data));
+  curl_slist_free_all(l);
+}
+
+void ap_prober_free(struct ap_prober *p)
+{
+  if(!p)
+    return;
+  if(p->easy)
+    curl_easy_cleanup(p->easy);
+  ap_tls_store_free(p->store);
+  slist_wipe_free(p->headers);
+  OPENSSL_cleanse(p->body, sizeof(p->body));
+  free(p);
+}
+
+static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
+                                    int *failed)
+{
+  struct curl_slist *n = curl_slist_append(l, s);
+  if(!n) {
+    *failed = 1;
+    return l;
+  }
+  return n;
+}
+
+static enum ap_code prober_new(const struct ap_target *t,
+                               struct ap_prober **pp, char *err,
+                               size_t errlen)
+{
+  struct ap_prober *p = calloc(1, sizeof(*p));
+  char line[AP_SECRET_MAX + 32];
+  int failed = 0;
+  *pp = NULL;
+  if(!p) {
+    snprintf(err, errlen, "out of memory");
+    return AP_E_NOMEM;
+  }
+  p->easy = curl_easy_init();
+  if(!p->easy) {
+    snprintf(err, errlen, "cannot create a curl handle");
+    ap_prober_free(p);
+    return AP_E_INTERNAL;
+  }
+  p->store = ap_tls_store_new(t->ca_file, err, errlen);
+  if(!p->store) {
+    ap_prober_free(p);
+    return AP_E_CONFIG;
+  }
+  if(t->key) {
+    snprintf(line, sizeof(line), "x-api-key: %s", t->key->value);
+    p->headers = slist_add(p->headers, line, &failed);
+    OPENSSL_cleanse(line, sizeof(line));
+  }
+  snprintf(line, sizeof(line), "anthropic-version: %s",
+           t->anthropic_version);
+  p->headers = slist_add(p->headers, line, &failed);
+  p->headers = slist_add(p->headers, "accept: application/json", &failed);
+  p->headers = slist_add(p->headers, "user-agent: apiprobe/" AP_VERSION,
+                         &failed);
+  if(failed) {
+    snprintf(err, errlen, "out of memory");
+    ap_prober_free(p);
+    return AP_E_NOMEM;
+  }
+  *pp = p;
+  return AP_OK;
+}
+
+static size_t on_header(char *buf, size_t size, size_t n, void *ud)
+{
+  struct probe_ctx *c = ud;
+  size_t len = size * n;
+  ap_headers_feed(&c->hdr, buf, len, ap_wall_s());
+  if(c->hdr.status)
+    c->got_status = 1;
+  return len;
+}
+
+static size_t on_body(char *buf, size_t size, size_t n, void *ud)
+{
+  struct probe_ctx *c = ud;
+  size_t len = size * n;
+  if(len > sizeof(c->p->body) - c->body_len) {
+    c->body_capped = 1;
+    return 0; /* CURLE_WRITE_ERROR: stop reading */
+  }
+  memcpy(c->p->body + c->body_len, buf, len);
+  c->body_len += len;
+  return len;
+}
+
+static int on_prereq(void *ud, char *ip, char *lip, int port, int lport)
+{
+  struct probe_ctx *c = ud;
+  struct curl_tlssessioninfo *info = NULL;
+  (void)ip;
+  (void)lip;
+  (void)port;
+  (void)lport;
+  c->tls.done = 1;
+  if(!curl_easy_getinfo(c->p->easy, CURLINFO_TLS_SSL_PTR, &info) && info &&
+     info->backend == CURLSSLBACKEND_OPENSSL && info->internals)
+    ap_tls_session_info(info->internals, &c->r->tls);
+  return CURL_PREREQFUNC_OK;
+}
+
+static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
+{
+  struct probe_ctx *c = ud;
+  c->tls_started_at = ap_mono_s();
+  return ap_tls_ctx_cb(curl, sslctx, &c->tls) ? CURLE_SSL_CERTPROBLEM
+                                               : CURLE_OK;
+}
+
+static void result_init(struct ap_result *r, const struct ap_target *t)
+{
+  int i;
+  memset(r, 0, sizeof(*r));
+  for(i = 0; i < AP_LAYER_COUNT; i++) {
+    struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
+    h->state = AP_STATE_SKIPPED;
+    h->time_s = NAN;
+  }
+  r->proxy.h.state = AP_STATE_NA;
+  r->tls.cert_days_left = r->tls.chain_min_days_left = NAN;
+  r->http.ttfb_s = r->http.transfer_s = r->http.clock_skew_s = NAN;
+  r->auth.rl_requests_limit = r->auth.rl_requests_remaining = NAN;
+  r->auth.rl_requests_reset_s = r->auth.rl_tokens_limit = NAN;
+  r->auth.rl_tokens_remaining = r->auth.rl_tokens_reset_s = NAN;
+  r->auth.rl_input_tokens_limit = r->auth.rl_input_tokens_remaining = NAN;
+  r->auth.rl_output_tokens_limit = r->auth.rl_output_tokens_remaining = NAN;
+  r->auth.retry_after_s = NAN;
+  r->auth.should_retry = -1;
+  r->attempts = 1;
+  r->total_s = NAN;
+  ap_strlcpy(r->provider, "anthropic", sizeof(r->provider));
+  if(t->name)
+    ap_strlcpy(r->name, t->name, sizeof(r->name));
+  if(t->url)
+    ap_url_redact(t->url, r->url, sizeof(r->url));
+  ap_strlcpy(r->key_source, t->key_source, sizeof(r->key_source));
+  ap_strlcpy(r->key_fingerprint, t->key_fingerprint,
+             sizeof(r->key_fingerprint));
+}
+
+static int is_literal(const char *host, int *family)
+{
+  unsigned char tmp[16];
+  if(inet_pton(AF_INET, host, tmp) == 1) {
+    *family = 4;
+    return 1;
+  }
+  if(inet_pton(AF_INET6, host, tmp) == 1) {
+    *family = 6;
+    return 1;
+  }
+  return 0;
+}
+
+/* The --resolve entry for HOST:PORT, if any: its address list. */
+static const char *resolve_entry(const struct ap_target *t, const char *host,
+                                 int port)
+{
+  char prefix[AP_TEXT + 16];
+  int i;
+  snprintf(prefix, sizeof(prefix), "%s:%d:", host, port);
+  for(i = 0; i < t->resolve_count; i++) {
+    if(!strncasecmp(t->resolve[i], prefix, strlen(prefix)))
+      return t->resolve[i] + strlen(prefix);
+  }
+  return NULL;
+}
+
+static void dns_from_list(struct ap_dns_result *dns, const char *list)
+{
+  while(*list && dns->address_count < AP_ADDR_MAX) {
+    size_t n = strcspn(list, ",");
+    char a[48];
+    const char *s = list;
+    size_t m = n;
+    if(m >= 2 && s[0] == '[') {
+      s++;
+      m -= 2;
+    }
+    if(m < sizeof(a)) {
+      memcpy(a, s, m);
+      a[m] = '\0';
+      ap_strlcpy(dns->addresses[dns->address_count++], a, sizeof(a));
+      if(strchr(a, ':'))
+        dns->aaaa_count++;
+      else
+        dns->a_count++;
+    }
+    list += n;
+    if(*list == ',')
+      list++;
+  }
+}
+
+/* The dns layer. Fills RES with curl's resolve list. 0 when the probe
+ * goes on. */
+static int step_dns(struct probe_ctx *c, const char *proxy,
+                    struct curl_slist **res, double budget)
+{
+  struct ap_dns_result *dns = &c->r->dns;
+  const char *pinned;
+  int fam;
+  char entry[AP_TEXT * 2 + AP_ADDR_MAX * 50];
+  size_t used;
+  int i, failed = 0;
+
+  ap_strlcpy(dns->host, c->host, sizeof(dns->host));
+  if(*proxy) {
+    dns->h.state = AP_STATE_NA;
+    ap_strlcpy(dns->source, "proxy", sizeof(dns->source));
+    return 0;
+  }
+  dns->h.state = AP_STATE_OK;
+  if(is_literal(c->host, &fam)) {
+    ap_strlcpy(dns->source, "literal", sizeof(dns->source));
+    dns_from_list(dns, c->host);
+    dns->h.time_s = 0;
+    return 0;
+  }
+  pinned = resolve_entry(c->t, c->host, c->port);
+  if(pinned) {
+    ap_strlcpy(dns->source, "resolve_option", sizeof(dns->source));
+    dns_from_list(dns, pinned);
+    dns->h.time_s = 0;
+    for(i = 0; i < c->t->resolve_count; i++)
+      *res = slist_add(*res, c->t->resolve[i], &failed);
+    return failed ? -1 : 0;
+  }
+  if(ap_dns_resolve(c->host, c->t->ip_family, budget, dns)) {
+    ap_layer_fail(c->r, AP_LAYER_DNS, dns->h.error, dns->h.reason);
+    return -1;
+  }
+  snprintf(entry, sizeof(entry), "-%s:%d", c->host, c->port);
+  *res = slist_add(*res, entry, &failed);
+  used = (size_t)snprintf(entry, sizeof(entry), "%s:%d:", c->host, c->port);
+  for(i = 0; i < dns->address_count && used < sizeof(entry); i++) {
+    int v6 = strchr(dns->addresses[i], ':') != NULL;
+    used += (size_t)snprintf(entry + used, sizeof(entry) - used,
+                             "%s%s%s%s", i ? "," : "", v6 ? "[" : "",
+                             dns->addresses[i], v6 ? "]" : "");
+  }
+  *res = slist_add(*res, entry, &failed);
+  return failed ? -1 : 0;
+}
+
+static long ms_of(double s)
+{
+  double ms = ceil(s * 1000.0);
+  return ms < 1 ? 1 : (long)ms;
+}
+
+static void setup(struct probe_ctx *c, struct curl_slist *resolve,
+                  const char *proxy, double remaining, double conn_budget)
+{
+  CURL *e = c->p->easy;
+  const struct ap_target *t = c->t;
+  long sslver = t->min_tls == 13   ? CURL_SSLVERSION_TLSv1_3
+                : t->min_tls == 11 ? CURL_SSLVERSION_TLSv1_1
+                : t->min_tls == 10 ? CURL_SSLVERSION_TLSv1_0
+                                   : CURL_SSLVERSION_TLSv1_2;
+  curl_easy_setopt(e, CURLOPT_URL, t->url);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->p->headers);
+  curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+  curl_easy_setopt(e, CURLOPT_PROXYHEADER, NULL);
+  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
+  curl_easy_setopt(e, CURLOPT_IPRESOLVE,
+                   t->ip_family == 4   ? CURL_IPRESOLVE_V4
+                   : t->ip_family == 6 ? CURL_IPRESOLVE_V6
+                                       : CURL_IPRESOLVE_WHATEVER);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms_of(remaining));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms_of(conn_budget));
+  curl_easy_setopt(e, CURLOPT_SSLVERSION, sslver);
+  if(t->min_tls < 12)
+    curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+  /* our own store is installed in on_sslctx: keep libcurl from parsing
+   * Debian's default bundle and directory on every connection */
+  curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+  curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
+  curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_sslctx);
+  curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, c);
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, c);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)AP_BODY_MAX);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
+  curl_easy_setopt(e, CURLOPT_PROXY, proxy);
+  curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
+}
+
+static double us(CURL *e, CURLINFO what)
+{
+  curl_off_t v = 0;
+  if(curl_easy_getinfo(e, what, &v) != CURLE_OK)
+    return 0;
+  return (double)v / 1e6;
+}
+
+static void fail_reason(struct probe_ctx *c, enum ap_error err, char *out,
+                        size_t outlen)
+{
+  const struct ap_result *r = c->r;
+  const char *addr = r->tcp.address[0] ? r->tcp.address : c->host;
+  switch(ap_error_layer(err)) {
+  case AP_LAYER_TCP:
+    if(err == AP_ERR_TCP_TIMEOUT)
+      snprintf(out, outlen, "no answer connecting to %s port %d", addr,
+               c->port);
+    else
+      snprintf(out, outlen, "connect to %s port %d: %s", addr, c->port,
+               r->tcp.os_errno ? strerror((int)r->tcp.os_errno) : c->errbuf);
+    return;
+  case AP_LAYER_TLS:
+    switch(err) {
+    case AP_ERR_TLS_UNTRUSTED:
+      snprintf(out, outlen, "certificate issued by '%s' is not trusted (%s)",
+               r->tls.cert_issuer, r->tls.verify_detail);
+      return;
+    case AP_ERR_TLS_EXPIRED:
+      snprintf(out, outlen, "certificate of '%s' expired %.1f days ago",
+               r->tls.cert_subject, -r->tls.chain_min_days_left);
+      return;
+    case AP_ERR_TLS_NOT_YET_VALID:
+      snprintf(out, outlen, "certificate of '%s' is not valid yet",
+               r->tls.cert_subject);
+      return;
+    case AP_ERR_TLS_HOSTNAME:
+      snprintf(out, outlen, "certificate (%s) does not match %s",
+               r->tls.cert_sans[0] ? r->tls.cert_sans : r->tls.cert_subject,
+               c->host);
+      return;
+    case AP_ERR_TLS_TIMEOUT:
+      snprintf(out, outlen, "TLS handshake with %s not finished in time",
+               addr);
+      return;
+    case AP_ERR_TLS_PROTOCOL_VERSION:
+      snprintf(out, outlen, "no common TLS version (minimum TLS %d.%d): %s",
+               c->t->min_tls / 10, c->t->min_tls % 10, c->errbuf);
+      return;
+    default:
+      break;
+    }
+    break;
+  case AP_LAYER_HTTP:
+    if(err == AP_ERR_HTTP_TIMEOUT) {
+      snprintf(out, outlen, "no response within %.1f s of sending the request",
+               c->t->timeout_s);
+      return;
+    }
+    if(err == AP_ERR_HTTP_TOO_LARGE) {
+      snprintf(out, outlen, "response body exceeds %d KiB",
+               AP_BODY_MAX / 1024);
+      return;
+    }
+    break;
+  default:
+    break;
+  }
+  snprintf(out, outlen, "%s", c->errbuf[0] ? c->errbuf : ap_error_name(err));
+}
+
+/* Fill tcp/proxy/tls/http from what the transfer reached. */
+static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
+                        const char *proxy)
+{
+  CURL *e = c->p->easy;
+  struct ap_result *r = c->r;
+  double t_conn = us(e, CURLINFO_CONNECT_TIME_T);
+  double t_app = us(e, CURLINFO_APPCONNECT_TIME_T);
+  double t_pre = us(e, CURLINFO_PRETRANSFER_TIME_T);
+  double t_start = us(e, CURLINFO_STARTTRANSFER_TIME_T);
+  double t_total = us(e, CURLINFO_TOTAL_TIME_T);
+  double t_tls0 = c->tls_started_at > 0 ? c->tls_started_at - c->curl_start
+                                        : t_conn;
+  char *ip = NULL;
+  long port = 0;
+
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &port);
+  if(*proxy) {
+    ap_url_redact(proxy, r->proxy.url, sizeof(r->proxy.url));
+    r->proxy.connect_status = (int)o->connect_code;
+    r->tcp.h.state = AP_STATE_NA;
+    if(o->tls_started) {
+      r->proxy.h.state = AP_STATE_OK;
+      r->proxy.h.time_s = t_tls0;
+    }
+  } else if(o->tcp_connected) {
+    r->tcp.h.state = AP_STATE_OK;
+    r->tcp.h.time_s = t_conn;
+  }
+  if(ip && *ip) {
+    ap_strlcpy(r->tcp.address, ip, sizeof(r->tcp.address));
+    r->tcp.family = strchr(ip, ':') ? 6 : 4;
+    r->tcp.port = (int)port;
+  } else {
+    r->tcp.port = c->port;
+  }
+  if(o->tls_done) {
+    r->tls.h.state = AP_STATE_OK;
+    r->tls.h.time_s = t_app - t_tls0 > 0 ? t_app - t_tls0 : 0;
+  }
+  if(c->got_status) {
+    struct ap_headers *h = &c->hdr;
+    r->http.h.state = AP_STATE_OK;
+    r->http.status = h->status;
+    ap_strlcpy(r->http.http_version, h->http_version,
+               sizeof(r->http.http_version));
+    r->http.ttfb_s = t_start - t_pre > 0 ? t_start - t_pre : 0;
+    r->http.h.time_s = r->http.ttfb_s;
+    r->http.transfer_s = t_total - t_start > 0 ? t_total - t_start : 0;
+    ap_strlcpy(r->http.request_id, h->request_id,
+               sizeof(r->http.request_id));
+    ap_strlcpy(r->http.content_type, h->content_type,
+               sizeof(r->http.content_type));
+    ap_strlcpy(r->http.server, h->server, sizeof(r->http.server));
+    ap_url_host(h->location, r->http.location_host,
+                sizeof(r->http.location_host));
+    if(!isnan(h->date))
+      r->http.clock_skew_s = h->date - h->date_seen_at;
+    r->http.body_bytes = (long)c->body_len;
+    r->auth.rl_requests_limit = h->rl_req_limit;
+    r->auth.rl_requests_remaining = h->rl_req_remaining;
+    r->auth.rl_requests_reset_s = h->rl_req_reset;
+    r->auth.rl_tokens_limit = h->rl_tok_limit;
+    r->auth.rl_tokens_remaining = h->rl_tok_remaining;
+    r->auth.rl_tokens_reset_s = h->rl_tok_reset;
+    r->auth.rl_input_tokens_limit = h->rl_in_limit;
+    r->auth.rl_input_tokens_remaining = h->rl_in_remaining;
+    r->auth.rl_output_tokens_limit = h->rl_out_limit;
+    r->auth.rl_output_tokens_remaining = h->rl_out_remaining;
+    r->auth.retry_after_s = h->retry_after_s;
+    r->auth.should_retry = h->should_retry;
+  }
+}
+
+/* Certificate expiry and --insecure, once the handshake succeeded. */
+static void tls_judge(struct probe_ctx *c)
+{
+  struct ap_tls_result *tls = &c->r->tls;
+  double left = tls->chain_min_days_left;
+  char reason[AP_TEXT];
+  tls->insecure = c->t->insecure;
+  if(c->t->insecure && (c->tls.verify_code || c->tls.host_mismatch)) {
+    enum ap_error would = c->tls.verify_code
+                            ? ap_classify_verify(c->tls.verify_code)
+                            : AP_ERR_TLS_HOSTNAME;
+    snprintf(reason, sizeof(reason),
+             "verification disabled (--insecure); the certificate would "
+             "fail: %s",
+             ap_error_name(would));
+    ap_layer_fail(c->r, AP_LAYER_TLS, AP_ERR_TLS_INSECURE, reason);
+    return;
+  }
+  if(isnan(left))
+    return;
+  if(left < c->t->cert_crit_days || left < c->t->cert_warn_days) {
+    enum ap_error e = left < c->t->cert_crit_days ? AP_ERR_TLS_EXPIRING_CRIT
+                                                  : AP_ERR_TLS_EXPIRING;
+    snprintf(reason, sizeof(reason),
+             "certificate '%s' expires in %.1f days", tls->chain_min_subject,
+             left);
+    ap_layer_fail(c->r, AP_LAYER_TLS, e, reason);
+  } else if(c->t->insecure) {
+    ap_strlcpy(tls->h.reason, "verification disabled (--insecure)",
+               sizeof(tls->h.reason));
+  }
+}
+
+static void step_answer(struct probe_ctx *c)
+{
+  struct ap_answer a;
+  enum ap_error herr;
+  char reason[AP_TEXT];
+  a.status = c->hdr.status;
+  a.body = c->p->body;
+  a.body_len = c->body_len;
+  a.content_type = c->hdr.content_type;
+  a.has_request_id = c->hdr.request_id[0] != '\0';
+  a.key_sent = c->t->key != NULL;
+  herr = ap_auth_classify(&a, &c->r->auth);
+  if(herr == AP_ERR_NONE)
+    return;
+  if(herr == AP_ERR_HTTP_REDIRECT)
+    snprintf(reason, sizeof(reason), "HTTP %ld redirect to %s (not followed)",
+             a.status,
+             c->r->http.location_host[0] ? c->r->http.location_host : "?");
+  else
+    snprintf(reason, sizeof(reason),
+             "HTTP %ld with a %s body and no request-id: not from the API",
+             a.status, a.content_type[0] ? a.content_type : "untyped");
+  ap_layer_fail(c->r, AP_LAYER_HTTP, herr, reason);
+}
+
+static void redact_all(struct ap_result *r, const struct ap_secret *key)
+{
+  int i;
+  for(i = 0; i < AP_LAYER_COUNT; i++) {
+    struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
+    ap_redact(h->reason, sizeof(h->reason), key);
+  }
+  ap_redact(r->verdict.reason, sizeof(r->verdict.reason), key);
+  ap_redact(r->curl_error, sizeof(r->curl_error), key);
+}
+
+static void finish(struct probe_ctx *c, double t0)
+{
+  c->r->total_s = ap_mono_s() - t0;
+  redact_all(c->r, c->t->key);
+  ap_verdict_compute(c->r);
+  redact_all(c->r, c->t->key);
+}
+
+static void transfer(struct probe_ctx *c, const char *proxy,
+                     struct curl_slist *resolve, double remaining,
+                     double conn_budget)
+{
+  struct ap_observed o;
+  CURLcode code;
+  enum ap_error err;
+  long v = 0;
+  char reason[AP_TEXT];
+
+  setup(c, resolve, proxy, remaining, conn_budget);
+  c->curl_start = ap_mono_s();
+  code = curl_easy_perform(c->p->easy);
+  memset(&o, 0, sizeof(o));
+  o.curl_code = code;
+  curl_easy_getinfo(c->p->easy, CURLINFO_OS_ERRNO, &v);
+  o.os_errno = v;
+  c->r->tcp.os_errno = (int)v;
+  v = 0;
+  curl_easy_getinfo(c->p->easy, CURLINFO_HTTP_CONNECTCODE, &v);
+  o.connect_code = v;
+  o.proxy_used = *proxy != '\0';
+  o.tls_started = c->tls.started;
+  o.tls_done = c->tls.done || c->got_status;
+  o.tcp_connected = o.tls_started || us(c->p->easy, CURLINFO_CONNECT_TIME_T) > 0;
+  o.got_status = c->got_status;
+  o.body_capped = c->body_capped;
+  o.verify_code = c->tls.verify_code;
+  o.host_mismatch = c->tls.host_mismatch;
+  o.alert_protocol = c->tls.alert_protocol;
+  o.errbuf = c->errbuf;
+  c->r->curl_code = code;
+  ap_strlcpy(c->r->curl_error, c->errbuf, sizeof(c->r->curl_error));
+  fill_layers(c, &o, proxy);
+  err = ap_classify(&o);
+  if(err != AP_ERR_NONE) {
+    fail_reason(c, err, reason, sizeof(reason));
+    ap_layer_fail(c->r, ap_error_layer(err), err, reason);
+    return;
+  }
+  tls_judge(c);
+  step_answer(c);
+}
+
+enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
+{
+  struct probe_ctx *c;
+  struct curl_slist *resolve = NULL;
+  char proxy[AP_TEXT * 2];
+  char err[AP_TEXT];
+  double t0 = ap_mono_s();
+  double budget, remaining;
+  enum ap_code rc = AP_OK;
+
+  result_init(r, t);
+  c = calloc(1, sizeof(*c));
+  if(!c || !t->url || !t->anthropic_version) {
+    free(c);
+    ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_NONE, "");
+    r->env.h.state = AP_STATE_UNKNOWN;
+    ap_strlcpy(r->env.h.reason,
+               c ? "target not finished (ap_target_finish)" : "out of memory",
+               sizeof(r->env.h.reason));
+    ap_verdict_compute(r);
+    return c ? AP_E_CONFIG : AP_E_NOMEM;
+  }
+  c->t = t;
+  c->r = r;
+  c->tls.out = &r->tls;
+  ap_headers_init(&c->hdr);
+  if(ap_url_host(t->url, c->host, sizeof(c->host)) ||
+     ap_url_port(t->url, &c->port)) {
+    rc = AP_E_CONFIG;
+    goto out;
+  }
+  c->tls.host = c->host;
+  ap_env_eval(t, c->host, &r->env, proxy, sizeof(proxy));
+  if(t->key_file_mode_warning)
+    ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE,
+                  "the key file is readable by group or others");
+  if(*proxy)
+    r->proxy.h.state = AP_STATE_SKIPPED;
+  if(!t->prober) {
+    rc = prober_new(t, &t->prober, err, sizeof(err));
+    if(rc) {
+      r->env.h.state = AP_STATE_UNKNOWN;
+      ap_strlcpy(r->env.h.reason, err, sizeof(r->env.h.reason));
+      goto out;
+    }
+  }
+  c->p = t->prober;
+  c->tls.store = c->p->store;
+  budget = t->connect_timeout_s < t->timeout_s ? t->connect_timeout_s
+                                               : t->timeout_s;
+  if(step_dns(c, proxy, &resolve, budget))
+    goto out;
+  remaining = t->timeout_s - (ap_mono_s() - t0);
+  budget -= ap_mono_s() - t0;
+  if(remaining <= 0.001 || budget <= 0.001) {
+    ap_layer_fail(r, AP_LAYER_DNS, AP_ERR_DNS_TIMEOUT,
+                  "name resolution used the whole timeout");
+    goto out;
+  }
+  transfer(c, proxy, resolve, remaining, budget);
+out:
+  curl_slist_free_all(resolve);
+  finish(c, t0);
+  if(c->p)
+    OPENSSL_cleanse(c->p->body, c->body_len);
+  free(c);
+  return rc;
+}

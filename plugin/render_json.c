@@ -1,0 +1,262 @@
+/* render_json.c -- the result as JSON (json-c), with the stable snake_case
+ * names of docs/json.md that every face maps from. A value that was not
+ * measured is left out (never 0, never NaN).
+ */
+#include "internal.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_num(struct json_object *o, const char *k, double v, int prec)
+{
+  char buf[48];
+  size_t n;
+  if(isnan(v) || isinf(v))
+    return;
+  snprintf(buf, sizeof(buf), "%.*f", prec, v);
+  if(strchr(buf, '.')) {
+    n = strlen(buf);
+    while(n > 1 && buf[n - 1] == '0')
+      buf[--n] = '\0';
+    if(buf[n - 1] == '.')
+      buf[--n] = '\0';
+  }
+  if(!strcmp(buf, "-0"))
+    snprintf(buf, sizeof(buf), "0");
+  json_object_object_add(o, k, json_object_new_double_s(v, buf));
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+  if(v && *v)
+    json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(struct json_object *o, const char *k, long v)
+{
+  json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static struct json_object *layer(const struct ap_layer_head *h)
+{
+  struct json_object *o = json_object_new_object();
+  if(!o)
+    return NULL;
+  add_str(o, "state", ap_state_name(h->state));
+  if(h->error != AP_ERR_NONE)
+    add_str(o, "error", ap_error_name(h->error));
+  add_str(o, "reason", h->reason);
+  add_num(o, "time_s", h->time_s, 6);
+  return o;
+}
+
+static int reached(const struct ap_layer_head *h)
+{
+  return h->state != AP_STATE_SKIPPED && h->state != AP_STATE_NA;
+}
+
+static struct json_object *env_json(const struct ap_result *r)
+{
+  struct json_object *o = layer(&r->env.h);
+  if(!o)
+    return NULL;
+  add_str(o, "proxy", r->env.proxy);
+  add_str(o, "proxy_source", r->env.proxy_source);
+  if(r->env.noproxy_match)
+    json_object_object_add(o, "noproxy_match", json_object_new_boolean(1));
+  json_object_object_add(o, "insecure",
+                         json_object_new_boolean(r->env.insecure));
+  return o;
+}
+
+static struct json_object *dns_json(const struct ap_result *r)
+{
+  struct json_object *o = layer(&r->dns.h);
+  struct json_object *a;
+  int i;
+  if(!o)
+    return NULL;
+  add_str(o, "host", r->dns.host);
+  add_str(o, "source", r->dns.source);
+  if(r->dns.address_count) {
+    a = json_object_new_array();
+    for(i = 0; a && i < r->dns.address_count; i++)
+      json_object_array_add(a, json_object_new_string(r->dns.addresses[i]));
+    json_object_object_add(o, "addresses", a);
+    add_int(o, "a_count", r->dns.a_count);
+    add_int(o, "aaaa_count", r->dns.aaaa_count);
+  }
+  return o;
+}
+
+static struct json_object *tcp_json(const struct ap_result *r)
+{
+  struct json_object *o = layer(&r->tcp.h);
+  if(!o)
+    return NULL;
+  add_str(o, "address", r->tcp.address);
+  if(r->tcp.address[0] || reached(&r->tcp.h))
+    add_int(o, "port", r->tcp.port);
+  if(r->tcp.family)
+    add_str(o, "family", r->tcp.family == 6 ? "ipv6" : "ipv4");
+  if(r->tcp.os_errno && r->tcp.h.error != AP_ERR_NONE)
+    add_int(o, "errno", r->tcp.os_errno);
+  return o;
+}
+
+static struct json_object *proxy_json(const struct ap_result *r)
+{
+  struct json_object *o = layer(&r->proxy.h);
+  if(!o)
+    return NULL;
+  add_str(o, "url", r->proxy.url);
+  if(r->proxy.connect_status)
+    add_int(o, "connect_status", r->proxy.connect_status);
+  return o;
+}
+
+static struct json_object *tls_json(const struct ap_result *r)
+{
+  const struct ap_tls_result *t = &r->tls;
+  struct json_object *o = layer(&t->h);
+  if(!o)
+    return NULL;
+  add_str(o, "version", t->version);
+  add_str(o, "cipher", t->cipher);
+  add_str(o, "alpn", t->alpn);
+  add_str(o, "cert_subject", t->cert_subject);
+  add_str(o, "cert_issuer", t->cert_issuer);
+  add_str(o, "cert_sans", t->cert_sans);
+  add_num(o, "cert_days_left", t->cert_days_left, 2);
+  add_num(o, "chain_min_days_left", t->chain_min_days_left, 2);
+  if(!isnan(t->chain_min_days_left))
+    add_str(o, "chain_min_subject", t->chain_min_subject);
+  if(t->verify_code) {
+    add_int(o, "verify_code", t->verify_code);
+    add_str(o, "verify_detail", t->verify_detail);
+  }
+  if(t->insecure)
+    json_object_object_add(o, "insecure", json_object_new_boolean(1));
+  return o;
+}
+
+static struct json_object *http_json(const struct ap_result *r)
+{
+  const struct ap_http_result *h = &r->http;
+  struct json_object *o = layer(&h->h);
+  if(!o)
+    return NULL;
+  if(h->status) {
+    add_int(o, "status", h->status);
+    add_str(o, "http_version", h->http_version);
+    add_num(o, "ttfb_s", h->ttfb_s, 6);
+    add_num(o, "transfer_s", h->transfer_s, 6);
+    add_str(o, "request_id", h->request_id);
+    add_str(o, "content_type", h->content_type);
+    add_str(o, "server", h->server);
+    add_str(o, "location_host", h->location_host);
+    add_num(o, "clock_skew_s", h->clock_skew_s, 3);
+    add_int(o, "body_bytes", h->body_bytes);
+  }
+  return o;
+}
+
+static struct json_object *auth_json(const struct ap_result *r)
+{
+  const struct ap_auth_result *a = &r->auth;
+  struct json_object *o = layer(&a->h);
+  if(!o)
+    return NULL;
+  add_str(o, "error_type", a->error_type);
+  add_str(o, "error_code", a->error_code);
+  if(reached(&a->h))
+    json_object_object_add(o, "key_sent", json_object_new_boolean(a->key_sent));
+  add_num(o, "ratelimit_requests_limit", a->rl_requests_limit, 0);
+  add_num(o, "ratelimit_requests_remaining", a->rl_requests_remaining, 0);
+  add_num(o, "ratelimit_requests_reset_s", a->rl_requests_reset_s, 3);
+  add_num(o, "ratelimit_tokens_limit", a->rl_tokens_limit, 0);
+  add_num(o, "ratelimit_tokens_remaining", a->rl_tokens_remaining, 0);
+  add_num(o, "ratelimit_tokens_reset_s", a->rl_tokens_reset_s, 3);
+  add_num(o, "ratelimit_input_tokens_limit", a->rl_input_tokens_limit, 0);
+  add_num(o, "ratelimit_input_tokens_remaining",
+          a->rl_input_tokens_remaining, 0);
+  add_num(o, "ratelimit_output_tokens_limit", a->rl_output_tokens_limit, 0);
+  add_num(o, "ratelimit_output_tokens_remaining",
+          a->rl_output_tokens_remaining, 0);
+  add_num(o, "retry_after_s", a->retry_after_s, 3);
+  if(a->should_retry >= 0)
+    json_object_object_add(o, "should_retry",
+                           json_object_new_boolean(a->should_retry));
+  return o;
+}
+
+static struct json_object *target_json(const struct ap_result *r)
+{
+  struct json_object *o = json_object_new_object();
+  if(!o)
+    return NULL;
+  add_str(o, "name", r->name);
+  add_str(o, "url", r->url);
+  add_str(o, "provider", r->provider);
+  add_str(o, "key_source", r->key_source);
+  add_str(o, "key_fingerprint", r->key_fingerprint);
+  return o;
+}
+
+static struct json_object *verdict_json(const struct ap_result *r)
+{
+  const struct ap_verdict *v = &r->verdict;
+  struct json_object *o = json_object_new_object();
+  if(!o)
+    return NULL;
+  add_str(o, "state", ap_state_name(v->state));
+  add_str(o, "layer", ap_layer_name(v->layer));
+  if(v->error != AP_ERR_NONE)
+    add_str(o, "error", ap_error_name(v->error));
+  add_str(o, "reason", v->reason);
+  add_str(o, "hint", v->hint);
+  return o;
+}
+
+enum ap_code ap_render_json(const struct ap_result *r, int pretty,
+                            char **pout)
+{
+  struct json_object *root = json_object_new_object();
+  struct json_object *layers = json_object_new_object();
+  const char *s;
+  enum ap_code rc = AP_E_NOMEM;
+
+  *pout = NULL;
+  if(!root || !layers) {
+    json_object_put(root);
+    json_object_put(layers);
+    return AP_E_NOMEM;
+  }
+  json_object_object_add(root, "target", target_json(r));
+  json_object_object_add(root, "verdict", verdict_json(r));
+  json_object_object_add(layers, "env", env_json(r));
+  json_object_object_add(layers, "dns", dns_json(r));
+  json_object_object_add(layers, "tcp", tcp_json(r));
+  json_object_object_add(layers, "proxy", proxy_json(r));
+  json_object_object_add(layers, "tls", tls_json(r));
+  json_object_object_add(layers, "http", http_json(r));
+  json_object_object_add(layers, "auth", auth_json(r));
+  json_object_object_add(root, "layers", layers);
+  add_num(root, "total_s", r->total_s, 6);
+  add_int(root, "attempts", r->attempts);
+  if(r->curl_code)
+    add_int(root, "curl_code", r->curl_code);
+  s = json_object_to_json_string_ext(
+    root, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+            JSON_C_TO_STRING_NOSLASHESCAPE);
+  if(s) {
+    *pout = strdup(s);
+    if(*pout)
+      rc = AP_OK;
+  }
+  json_object_put(root);
+  return rc;
+}

@@ -1,0 +1,468 @@
+/* target.c -- the one option table every face uses (argv, collectd
+ * <Target> blocks, the Zabbix module's config) and its strict setter.
+ * Defaults live only in ap_target_init(); ap_target_finish() checks the
+ * combination and loads the key.
+ */
+#include "apiprobe.h"
+#include "internal.h"
+#include "secret.h"
+#include "strutil.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
+#define AP_PROBE_PATH "/v1/models?limit=1"
+
+enum opt_type {
+  OPT_URL,
+  OPT_STR,
+  OPT_ENVNAME,
+  OPT_PATH,
+  OPT_FLAG,
+  OPT_SECONDS,
+  OPT_DAYS,
+  OPT_FAMILY4,
+  OPT_FAMILY6,
+  OPT_TLS,
+  OPT_RESOLVE,
+  OPT_PROXY
+};
+
+struct opt_row {
+  struct ap_option_info info;
+  enum opt_type type;
+  size_t off; /* offset of the field in struct ap_target */
+};
+
+#define OFF(f) offsetof(struct ap_target, f)
+
+static const struct opt_row opts[] = {
+  {{"url", 'u', "URL",
+    "HTTPS URL to probe (default " AP_DEFAULT_URL
+    "; a bare https://host gets " AP_PROBE_PATH ")"},
+   OPT_URL, OFF(url)},
+  {{"name", 'n', "NAME", "label used in outputs (default: the URL's host)"},
+   OPT_STR, OFF(name)},
+  {{"key-env", 'E', "VAR",
+    "read the API key from environment variable VAR (default "
+    "ANTHROPIC_API_KEY)"},
+   OPT_ENVNAME, OFF(key_env)},
+  {{"key-file", 'K', "FILE",
+    "read the API key from FILE (first line; should be mode 0600)"},
+   OPT_PATH, OFF(key_file)},
+  {{"ca-file", 'C', "FILE",
+    "trust the CAs in PEM FILE instead of the system store"},
+   OPT_PATH, OFF(ca_file)},
+  {{"insecure", 'k', NULL,
+    "do not verify the certificate (reported as a warning)"},
+   OPT_FLAG, OFF(insecure)},
+  {{"connect-timeout", 'T', "SECONDS",
+    "limit for DNS + TCP connect + TLS handshake (default 5)"},
+   OPT_SECONDS, OFF(connect_timeout_s)},
+  {{"timeout", 't', "SECONDS", "limit for the whole probe (default 10)"},
+   OPT_SECONDS, OFF(timeout_s)},
+  {{"ipv4", '4', NULL, "use IPv4 addresses only"}, OPT_FAMILY4,
+   OFF(ip_family)},
+  {{"ipv6", '6', NULL, "use IPv6 addresses only"}, OPT_FAMILY6,
+   OFF(ip_family)},
+  {{"min-tls", 'm', "VERSION",
+    "lowest TLS version accepted: 1.0, 1.1, 1.2 (default) or 1.3"},
+   OPT_TLS, OFF(min_tls)},
+  {{"resolve", 'r', "HOST:PORT:ADDR",
+    "use ADDR for HOST:PORT instead of DNS, as curl's --resolve "
+    "(repeatable)"},
+   OPT_RESOLVE, OFF(resolve)},
+  {{"proxy", 'x', "URL",
+    "use this HTTP(S) proxy (\"\" for none; default: HTTPS_PROXY, "
+    "ALL_PROXY)"},
+   OPT_PROXY, OFF(proxy)},
+  {{"noproxy", 'N', "HOSTS",
+    "comma-separated hosts that bypass the proxy (default: NO_PROXY)"},
+   OPT_STR, OFF(noproxy)},
+  {{"cert-warn-days", 0, "DAYS",
+    "warn when a certificate expires within DAYS (default 21)"},
+   OPT_DAYS, OFF(cert_warn_days)},
+  {{"cert-crit-days", 0, "DAYS",
+    "critical when a certificate expires within DAYS (default 7)"},
+   OPT_DAYS, OFF(cert_crit_days)},
+  {{"anthropic-version", 0, "VERSION",
+    "anthropic-version header sent (default 2023-06-01)"},
+   OPT_STR, OFF(anthropic_version)},
+  {{NULL, 0, NULL, NULL}, OPT_STR, 0},
+};
+
+const struct ap_option_info *ap_option_get(size_t i)
+{
+  if(i >= sizeof(opts) / sizeof(opts[0]) - 1)
+    return NULL;
+  return &opts[i].info;
+}
+
+static const struct opt_row *opt_find(const char *name)
+{
+  size_t i;
+  for(i = 0; opts[i].info.name; i++) {
+    if(ap_optname_eq(opts[i].info.name, name))
+      return &opts[i];
+  }
+  return NULL;
+}
+
+int ap_option_is_flag(const char *name)
+{
+  const struct opt_row *o = opt_find(name);
+  if(!o)
+    return -1;
+  return o->info.arg == NULL;
+}
+
+void ap_target_init(struct ap_target *t)
+{
+  memset(t, 0, sizeof(*t));
+  t->min_tls = 12;
+  t->connect_timeout_s = 5;
+  t->timeout_s = 10;
+  t->cert_warn_days = 21;
+  t->cert_crit_days = 7;
+  ap_strlcpy(t->key_source, "none", sizeof(t->key_source));
+}
+
+static enum ap_code set_str(char **field, const char *value, char *err,
+                            size_t errlen)
+{
+  char *copy = strdup(value);
+  if(!copy) {
+    snprintf(err, errlen, "out of memory");
+    return AP_E_NOMEM;
+  }
+  free(*field);
+  *field = copy;
+  return AP_OK;
+}
+
+/* Parse and normalise an https URL into a new string (*POUT). */
+static enum ap_code url_normalise(const char *value, char **pout, char *err,
+                                  size_t errlen)
+{
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL, *path = NULL, *full = NULL;
+  enum ap_code result = AP_E_ARG;
+
+  *pout = NULL;
+  if(!u) {
+    snprintf(err, errlen, "out of memory");
+    return AP_E_NOMEM;
+  }
+  if(ap_has_ctl(value) ||
+     curl_url_set(u, CURLUPART_URL, value, CURLU_NON_SUPPORT_SCHEME)) {
+    snprintf(err, errlen, "--url: '%s' is not a valid URL", value);
+    goto out;
+  }
+  if(curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+     strcmp(scheme, "https")) {
+    snprintf(err, errlen, "--url: only https:// URLs can be probed");
+    goto out;
+  }
+  if(curl_url_get(u, CURLUPART_HOST, &host, 0) || !*host) {
+    snprintf(err, errlen, "--url: '%s' has no host", value);
+    goto out;
+  }
+  if(!curl_url_get(u, CURLUPART_USER, &path, 0)) {
+    snprintf(err, errlen,
+             "--url: credentials in the URL are refused; use --key-env or "
+             "--key-file");
+    goto out;
+  }
+  curl_free(path);
+  path = NULL;
+  curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+  if(!curl_url_get(u, CURLUPART_PATH, &path, 0) &&
+     (!strcmp(path, "/") || !*path)) {
+    char *query = NULL;
+    if(curl_url_get(u, CURLUPART_QUERY, &query, 0)) {
+      curl_url_set(u, CURLUPART_PATH, "/v1/models", 0);
+      curl_url_set(u, CURLUPART_QUERY, "limit=1", 0);
+    }
+    curl_free(query);
+  }
+  if(curl_url_get(u, CURLUPART_URL, &full, 0)) {
+    snprintf(err, errlen, "--url: '%s' is not a valid URL", value);
+    goto out;
+  }
+  *pout = strdup(full);
+  result = *pout ? AP_OK : AP_E_NOMEM;
+out:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(path);
+  curl_free(full);
+  curl_url_cleanup(u);
+  return result;
+}
+
+static int envname_ok(const char *v)
+{
+  if(!*v || (*v >= '0' && *v <= '9'))
+    return 0;
+  for(; *v; v++) {
+    if(!(*v == '_' || (*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
+         (*v >= '0' && *v <= '9')))
+      return 0;
+  }
+  return 1;
+}
+
+/* HOST:PORT:ADDR[,ADDR...] with ADDR an IP literal ([v6] allowed). */
+static int resolve_ok(const char *v)
+{
+  const char *c1 = strchr(v, ':');
+  const char *c2;
+  char port[8];
+  long p;
+  if(!c1 || c1 == v)
+    return 0;
+  c2 = strchr(c1 + 1, ':');
+  if(!c2 || (size_t)(c2 - c1 - 1) >= sizeof(port) || c2 == c1 + 1)
+    return 0;
+  memcpy(port, c1 + 1, (size_t)(c2 - c1 - 1));
+  port[c2 - c1 - 1] = '\0';
+  if(ap_parse_long(port, 1, 65535, &p))
+    return 0;
+  return ap_addr_list_ok(c2 + 1);
+}
+
+static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
+                              const char *value, char *err, size_t errlen)
+{
+  char *base = (char *)t;
+  const char *n = o->info.name;
+  double d;
+  int flag;
+
+  switch(o->type) {
+  case OPT_URL: {
+    char *url = NULL;
+    enum ap_code rc = url_normalise(value, &url, err, errlen);
+    if(rc)
+      return rc;
+    free(t->url);
+    t->url = url;
+    return AP_OK;
+  }
+  case OPT_STR:
+    if(ap_has_ctl(value)) {
+      snprintf(err, errlen, "--%s: control characters are not allowed", n);
+      return AP_E_ARG;
+    }
+    if(!*value && o->off != OFF(noproxy)) {
+      snprintf(err, errlen, "--%s: the value is empty", n);
+      return AP_E_ARG;
+    }
+    return set_str((char **)(void *)(base + o->off), value, err, errlen);
+  case OPT_ENVNAME:
+    if(!envname_ok(value)) {
+      snprintf(err, errlen, "--%s: '%s' is not an environment variable name",
+               n, value);
+      return AP_E_ARG;
+    }
+    return set_str((char **)(void *)(base + o->off), value, err, errlen);
+  case OPT_PATH:
+    if(!*value || ap_has_ctl(value)) {
+      snprintf(err, errlen, "--%s: a file name is needed", n);
+      return AP_E_ARG;
+    }
+    return set_str((char **)(void *)(base + o->off), value, err, errlen);
+  case OPT_FLAG:
+    if(ap_parse_bool(value, &flag)) {
+      snprintf(err, errlen, "--%s: '%s' is not a yes/no value", n, value);
+      return AP_E_ARG;
+    }
+    *(int *)(void *)(base + o->off) = flag;
+    return AP_OK;
+  case OPT_FAMILY4:
+  case OPT_FAMILY6:
+    if(ap_parse_bool(value, &flag)) {
+      snprintf(err, errlen, "--%s: '%s' is not a yes/no value", n, value);
+      return AP_E_ARG;
+    }
+    if(flag)
+      t->ip_family = o->type == OPT_FAMILY4 ? 4 : 6;
+    else if(t->ip_family == (o->type == OPT_FAMILY4 ? 4 : 6))
+      t->ip_family = 0;
+    return AP_OK;
+  case OPT_SECONDS:
+    if(ap_parse_double(value, 0.001, 3600, &d)) {
+      snprintf(err, errlen,
+               "--%s: '%s' is not a number of seconds between 0.001 and "
+               "3600",
+               n, value);
+      return AP_E_ARG;
+    }
+    *(double *)(void *)(base + o->off) = d;
+    return AP_OK;
+  case OPT_DAYS:
+    if(ap_parse_double(value, 0, 3650, &d)) {
+      snprintf(err, errlen,
+               "--%s: '%s' is not a number of days between 0 and 3650", n,
+               value);
+      return AP_E_ARG;
+    }
+    *(double *)(void *)(base + o->off) = d;
+    return AP_OK;
+  case OPT_TLS:
+    if(!strcmp(value, "1.0"))
+      t->min_tls = 10;
+    else if(!strcmp(value, "1.1"))
+      t->min_tls = 11;
+    else if(!strcmp(value, "1.2"))
+      t->min_tls = 12;
+    else if(!strcmp(value, "1.3"))
+      t->min_tls = 13;
+    else {
+      snprintf(err, errlen,
+               "--%s: '%s' is not a TLS version (1.0, 1.1, 1.2 or 1.3)", n,
+               value);
+      return AP_E_ARG;
+    }
+    return AP_OK;
+  case OPT_RESOLVE:
+    if(!resolve_ok(value)) {
+      snprintf(err, errlen,
+               "--%s: '%s' is not HOST:PORT:ADDR with ADDR an IP address", n,
+               value);
+      return AP_E_ARG;
+    }
+    if(t->resolve_count >= AP_MAX_RESOLVE) {
+      snprintf(err, errlen, "--%s: at most %d entries", n, AP_MAX_RESOLVE);
+      return AP_E_ARG;
+    }
+    t->resolve[t->resolve_count] = strdup(value);
+    if(!t->resolve[t->resolve_count]) {
+      snprintf(err, errlen, "out of memory");
+      return AP_E_NOMEM;
+    }
+    t->resolve_count++;
+    return AP_OK;
+  case OPT_PROXY:
+    if(ap_has_ctl(value)) {
+      snprintf(err, errlen, "--%s: control characters are not allowed", n);
+      return AP_E_ARG;
+    }
+    if(*value && !ap_proxy_url_ok(value)) {
+      snprintf(err, errlen,
+               "--%s: '%s' is not a proxy URL (http://HOST:PORT or "
+               "https://HOST:PORT)",
+               n, value);
+      return AP_E_ARG;
+    }
+    return set_str(&t->proxy, value, err, errlen);
+  }
+  snprintf(err, errlen, "--%s: unsupported option", n);
+  return AP_E_INTERNAL;
+}
+
+enum ap_code ap_target_set(struct ap_target *t, const char *name,
+                           const char *value, char *err, size_t errlen)
+{
+  const struct opt_row *o;
+  if(!name || !value) {
+    snprintf(err, errlen, "option name and value are required");
+    return AP_E_ARG;
+  }
+  o = opt_find(name);
+  if(!o) {
+    snprintf(err, errlen, "unknown option '%s'", name);
+    return AP_E_ARG;
+  }
+  return set_typed(t, o, value, err, errlen);
+}
+
+static enum ap_code load_key(struct ap_target *t, char *err, size_t errlen)
+{
+  const char *env = t->key_env ? t->key_env : "ANTHROPIC_API_KEY";
+  int rc;
+  if(t->key_file) {
+    if(ap_secret_from_file(t->key_file, &t->key, &t->key_file_mode_warning,
+                           err, errlen))
+      return AP_E_IO;
+    snprintf(t->key_source, sizeof(t->key_source), "file:%s", t->key_file);
+  } else {
+    rc = ap_secret_from_env(env, &t->key, err, errlen);
+    if(rc < 0)
+      return AP_E_CONFIG;
+    if(rc == 0)
+      snprintf(t->key_source, sizeof(t->key_source), "env:%s", env);
+    else
+      ap_strlcpy(t->key_source, "none", sizeof(t->key_source));
+  }
+  if(t->key)
+    ap_secret_fingerprint(t->key, t->key_fingerprint,
+                          sizeof(t->key_fingerprint));
+  return AP_OK;
+}
+
+enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
+{
+  enum ap_code rc;
+  if(!t->url) {
+    rc = set_str(&t->url, AP_DEFAULT_URL, err, errlen);
+    if(rc)
+      return rc;
+  }
+  if(!t->anthropic_version) {
+    rc = set_str(&t->anthropic_version, "2023-06-01", err, errlen);
+    if(rc)
+      return rc;
+  }
+  if(t->connect_timeout_s > t->timeout_s)
+    t->connect_timeout_s = t->timeout_s;
+  if(t->cert_crit_days > t->cert_warn_days) {
+    snprintf(err, errlen,
+             "--cert-crit-days (%g) must not exceed --cert-warn-days (%g)",
+             t->cert_crit_days, t->cert_warn_days);
+    return AP_E_CONFIG;
+  }
+  if(t->ca_file && access(t->ca_file, R_OK)) {
+    snprintf(err, errlen, "--ca-file: cannot read %s", t->ca_file);
+    return AP_E_IO;
+  }
+  if(t->key_file && t->key_env) {
+    snprintf(err, errlen, "--key-file and --key-env exclude each other");
+    return AP_E_CONFIG;
+  }
+  ap_secret_free(t->key);
+  t->key = NULL;
+  t->key_fingerprint[0] = '\0';
+  rc = load_key(t, err, errlen);
+  if(rc)
+    return rc;
+  if(!t->name) {
+    char host[AP_TEXT];
+    if(ap_url_host(t->url, host, sizeof(host)))
+      ap_strlcpy(host, "target", sizeof(host));
+    rc = set_str(&t->name, host, err, errlen);
+  }
+  return rc;
+}
+
+void ap_target_free(struct ap_target *t)
+{
+  int i;
+  ap_prober_free(t->prober);
+  free(t->name);
+  free(t->url);
+  free(t->key_env);
+  free(t->key_file);
+  free(t->ca_file);
+  free(t->proxy);
+  free(t->noproxy);
+  free(t->anthropic_version);
+  for(i = 0; i < t->resolve_count; i++)
+    free(t->resolve[i]);
+  ap_secret_free(t->key);
+  ap_target_init(t);
+}

@@ -1,0 +1,247 @@
+/* tls.c -- the tls layer's view inside libcurl's OpenSSL handshake: our
+ * SSL_CTX callback installs the target's trust store (parsed once, kept
+ * between probes), a verify callback that records the leaf, the chain's
+ * earliest expiry and the first verify error even when verification
+ * fails (or is disabled), and an info callback that notices alerts.
+ */
+#include "internal.h"
+#include "strutil.h"
+#include "timeutil.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *ap_tls_store_new(const char *ca_file, char *err, size_t errlen)
+{
+  X509_STORE *store = X509_STORE_new();
+  X509_LOOKUP *lk;
+  const char *dir;
+  if(!store) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if(ca_file) {
+    if(!X509_STORE_load_file(store, ca_file)) {
+      snprintf(err, errlen, "--ca-file: no certificate could be read from %s",
+               ca_file);
+      X509_STORE_free(store);
+      return NULL;
+    }
+    return store;
+  }
+  /* The system store as a hashed directory: OpenSSL loads only the
+   * issuers a chain needs (and caches them in the store), instead of
+   * parsing the whole bundle on every process start. */
+  dir = getenv(X509_get_default_cert_dir_env());
+  if(!dir || !*dir)
+    dir = X509_get_default_cert_dir();
+  lk = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+  if(!lk || !X509_LOOKUP_add_dir(lk, dir, X509_FILETYPE_PEM)) {
+    snprintf(err, errlen, "cannot use the system CA directory %s", dir);
+    X509_STORE_free(store);
+    return NULL;
+  }
+  {
+    const char *file = getenv(X509_get_default_cert_file_env());
+    if(file && *file && !X509_STORE_load_file(store, file)) {
+      snprintf(err, errlen, "cannot read %s=%s",
+               X509_get_default_cert_file_env(), file);
+      X509_STORE_free(store);
+      return NULL;
+    }
+  }
+  return store;
+}
+
+void ap_tls_store_free(void *store)
+{
+  X509_STORE_free(store);
+}
+
+static double days_left(const X509 *cert)
+{
+  int days = 0, secs = 0;
+  if(!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)))
+    return NAN;
+  return days + secs / 86400.0;
+}
+
+static void name_line(const X509_NAME *n, char *out, size_t outlen)
+{
+  BIO *b = BIO_new(BIO_s_mem());
+  char *p = NULL;
+  long len;
+  out[0] = '\0';
+  if(!b)
+    return;
+  X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  len = BIO_get_mem_data(b, &p);
+  if(len > 0) {
+    size_t n2 = (size_t)len < outlen - 1 ? (size_t)len : outlen - 1;
+    memcpy(out, p, n2);
+    out[n2] = '\0';
+  }
+  BIO_free(b);
+}
+
+static void sans_line(X509 *cert, char *out, size_t outlen)
+{
+  GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+                                          NULL);
+  int i;
+  size_t used = 0;
+  out[0] = '\0';
+  for(i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+    const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+    char buf[64];
+    int n;
+    buf[0] = '\0';
+    if(g->type == GEN_DNS) {
+      const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
+      int l = ASN1_STRING_length(g->d.dNSName);
+      snprintf(buf, sizeof(buf), "DNS:%.*s", l > 50 ? 50 : l, d);
+    } else if(g->type == GEN_IPADD) {
+      const unsigned char *d = ASN1_STRING_get0_data(g->d.iPAddress);
+      int l = ASN1_STRING_length(g->d.iPAddress);
+      char ip[48];
+      if(l == 4 || l == 16) {
+        inet_ntop(l == 4 ? AF_INET : AF_INET6, d, ip, sizeof(ip));
+        snprintf(buf, sizeof(buf), "IP:%s", ip);
+      }
+    }
+    if(!buf[0] || ap_has_ctl(buf))
+      continue;
+    n = snprintf(out + used, outlen - used, "%s%s", used ? "," : "", buf);
+    if(n < 0 || (size_t)n >= outlen - used) {
+      out[used] = '\0';
+      break;
+    }
+    used += (size_t)n;
+  }
+  GENERAL_NAMES_free(names);
+}
+
+static void chain_min(struct ap_tls_result *out, STACK_OF(X509) *certs)
+{
+  int i;
+  for(i = 0; certs && i < sk_X509_num(certs); i++) {
+    X509 *c = sk_X509_value(certs, i);
+    double d = days_left(c);
+    if(isnan(d))
+      continue;
+    if(isnan(out->chain_min_days_left) || d < out->chain_min_days_left) {
+      out->chain_min_days_left = d;
+      name_line(X509_get_subject_name(c), out->chain_min_subject,
+                sizeof(out->chain_min_subject));
+    }
+  }
+}
+
+static int host_matches(X509 *leaf, const char *host)
+{
+  unsigned char tmp[16];
+  if(inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp))
+    return X509_check_ip_asc(leaf, host, 0) == 1;
+  return X509_check_host(leaf, host, 0, 0, NULL) == 1;
+}
+
+static void capture_leaf(struct ap_tls_capture *c, X509_STORE_CTX *xs,
+                         SSL *ssl)
+{
+  X509 *leaf = X509_STORE_CTX_get0_cert(xs);
+  struct ap_tls_result *out = c->out;
+  c->captured = 1;
+  ap_tls_session_info(ssl, out);
+  if(!leaf)
+    return;
+  name_line(X509_get_subject_name(leaf), out->cert_subject,
+            sizeof(out->cert_subject));
+  name_line(X509_get_issuer_name(leaf), out->cert_issuer,
+            sizeof(out->cert_issuer));
+  sans_line(leaf, out->cert_sans, sizeof(out->cert_sans));
+  out->cert_days_left = days_left(leaf);
+  out->chain_min_days_left = out->cert_days_left;
+  ap_strlcpy(out->chain_min_subject, out->cert_subject,
+             sizeof(out->chain_min_subject));
+  /* every certificate the server sent, trusted or not */
+  chain_min(out, X509_STORE_CTX_get0_untrusted(xs));
+  if(c->host && !host_matches(leaf, c->host))
+    c->host_mismatch = 1;
+}
+
+static int verify_cb(int ok, X509_STORE_CTX *xs)
+{
+  SSL *ssl = X509_STORE_CTX_get_ex_data(
+    xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+  struct ap_tls_capture *c =
+    ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+  if(!c)
+    return ok;
+  if(!c->captured)
+    capture_leaf(c, xs, ssl);
+  if(!ok && !c->verify_code) {
+    c->verify_code = X509_STORE_CTX_get_error(xs);
+    c->verify_depth = X509_STORE_CTX_get_error_depth(xs);
+    ap_strlcpy(c->out->verify_detail,
+               X509_verify_cert_error_string(c->verify_code),
+               sizeof(c->out->verify_detail));
+    c->out->verify_code = c->verify_code;
+  }
+  if(ok && X509_STORE_CTX_get_error_depth(xs) == 0) {
+    /* the built chain includes the trust anchor: count it too */
+    chain_min(c->out, X509_STORE_CTX_get0_chain(xs));
+  }
+  return ok;
+}
+
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+  struct ap_tls_capture *c = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+  if(!c || !(where & SSL_CB_ALERT))
+    return;
+  if((ret & 0xff) == SSL_AD_PROTOCOL_VERSION)
+    c->alert_protocol = 1;
+}
+
+int ap_tls_ctx_cb(void *curl, void *sslctx, void *parm)
+{
+  SSL_CTX *ctx = sslctx;
+  struct ap_tls_capture *c = parm;
+  (void)curl;
+  c->started = 1;
+  if(c->store)
+    SSL_CTX_set1_cert_store(ctx, c->store);
+  SSL_CTX_set_app_data(ctx, c);
+  SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), verify_cb);
+  SSL_CTX_set_info_callback(ctx, info_cb);
+  return 0;
+}
+
+void ap_tls_session_info(const void *sslp, struct ap_tls_result *out)
+{
+  const SSL *ssl = sslp;
+  const SSL_CIPHER *ciph;
+  const unsigned char *alpn = NULL;
+  unsigned int alen = 0;
+  if(!ssl)
+    return;
+  ap_strlcpy(out->version, SSL_get_version(ssl), sizeof(out->version));
+  ciph = SSL_get_current_cipher(ssl);
+  if(!ciph)
+    ciph = SSL_get_pending_cipher(ssl);
+  if(ciph)
+    ap_strlcpy(out->cipher, SSL_CIPHER_standard_name(ciph),
+               sizeof(out->cipher));
+  SSL_get0_alpn_selected(ssl, &alpn, &alen);
+  if(alpn && alen && alen < sizeof(out->alpn)) {
+    memcpy(out->alpn, alpn, alen);
+    out->alpn[alen] = '\0';
+  }
+}

@@ -1,0 +1,89 @@
+/* verdict.c -- from layer states to the verdict: the worst state wins
+ * (critical > unknown > warning > ok) and names the first layer holding
+ * it, with that layer's reason and the error's remedy hint. Layers after a
+ * failure are "skipped": they were never reached.
+ */
+#include "internal.h"
+#include "strutil.h"
+
+#include <stdio.h>
+
+struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
+                                          enum ap_layer l)
+{
+  switch(l) {
+  case AP_LAYER_ENV:
+    return &r->env.h;
+  case AP_LAYER_DNS:
+    return &r->dns.h;
+  case AP_LAYER_TCP:
+    return &r->tcp.h;
+  case AP_LAYER_PROXY:
+    return &r->proxy.h;
+  case AP_LAYER_TLS:
+    return &r->tls.h;
+  case AP_LAYER_HTTP:
+    return &r->http.h;
+  case AP_LAYER_AUTH:
+  case AP_LAYER_COUNT:
+    break;
+  }
+  return &r->auth.h;
+}
+
+const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
+                                            enum ap_layer l)
+{
+  return ap_result_layer_mut((struct ap_result *)(uintptr_t)r, l);
+}
+
+void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
+                   const char *reason)
+{
+  struct ap_layer_head *h = ap_result_layer_mut(r, l);
+  int i;
+  h->state = ap_error_state(e);
+  h->error = e;
+  ap_strlcpy(h->reason, reason ? reason : "", sizeof(h->reason));
+  if(h->state != AP_STATE_CRITICAL && h->state != AP_STATE_UNKNOWN)
+    return;
+  for(i = (int)l + 1; i < AP_LAYER_COUNT; i++) {
+    struct ap_layer_head *n = ap_result_layer_mut(r, (enum ap_layer)i);
+    if(n->state != AP_STATE_NA) {
+      n->state = AP_STATE_SKIPPED;
+      n->error = AP_ERR_NONE;
+      n->reason[0] = '\0';
+    }
+  }
+}
+
+void ap_verdict_compute(struct ap_result *r)
+{
+  struct ap_verdict *v = &r->verdict;
+  int i;
+  int best = -1;
+  v->state = AP_STATE_OK;
+  v->layer = AP_LAYER_AUTH;
+  v->error = AP_ERR_NONE;
+  for(i = 0; i < AP_LAYER_COUNT; i++) {
+    const struct ap_layer_head *h = ap_result_layer(r, (enum ap_layer)i);
+    if(ap_state_rank(h->state) > ap_state_rank(v->state)) {
+      v->state = h->state;
+      best = i;
+    }
+  }
+  if(best < 0) {
+    snprintf(v->reason, sizeof(v->reason), "%s",
+             r->auth.h.reason[0] ? r->auth.h.reason : "every layer is ok");
+    v->hint[0] = '\0';
+    return;
+  }
+  {
+    const struct ap_layer_head *h = ap_result_layer(r, (enum ap_layer)best);
+    v->layer = (enum ap_layer)best;
+    v->error = h->error;
+    ap_strlcpy(v->reason, h->reason[0] ? h->reason : ap_error_name(h->error),
+               sizeof(v->reason));
+    ap_strlcpy(v->hint, ap_error_hint(h->error), sizeof(v->hint));
+  }
+}
