@@ -107,6 +107,10 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
                                struct ap_auth_result *auth);
 
 /* ---- verdict.c ---- */
+/* Set layer L's state from E, with REASON; other layers untouched (for a
+ * finding on a layer the connection went through, e.g. expiry soon). */
+void ap_layer_set(struct ap_result *r, enum ap_layer l, enum ap_error e,
+                  const char *reason);
 /* Mark layer L failed with E and REASON; later layers not yet set become
  * skipped. */
 void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,

@@ -507,8 +507,10 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
     ap_strlcpy(r->http.server, h->server, sizeof(r->http.server));
     ap_url_host(h->location, r->http.location_host,
                 sizeof(r->http.location_host));
+    /* Date has whole seconds: the server's clock read somewhere in
+     * [date, date + 1), so its midpoint is the unbiased estimate */
     if(!isnan(h->date))
-      r->http.clock_skew_s = h->date - h->date_seen_at;
+      r->http.clock_skew_s = h->date + 0.5 - h->date_seen_at;
     r->http.body_bytes = (long)c->body_len;
     r->auth.rl_requests_limit = h->rl_req_limit;
     r->auth.rl_requests_remaining = h->rl_req_remaining;
@@ -540,7 +542,7 @@ static void tls_judge(struct probe_ctx *c)
              "verification disabled (--insecure); the certificate would "
              "fail: %s",
              ap_error_name(would));
-    ap_layer_fail(c->r, AP_LAYER_TLS, AP_ERR_TLS_INSECURE, reason);
+    ap_layer_set(c->r, AP_LAYER_TLS, AP_ERR_TLS_INSECURE, reason);
     return;
   }
   if(isnan(left))
@@ -551,7 +553,8 @@ static void tls_judge(struct probe_ctx *c)
     snprintf(reason, sizeof(reason),
              "certificate '%s' expires in %.1f days", tls->chain_min_subject,
              left);
-    ap_layer_fail(c->r, AP_LAYER_TLS, e, reason);
+    /* the handshake succeeded: later layers were reached, not skipped */
+    ap_layer_set(c->r, AP_LAYER_TLS, e, reason);
   } else if(c->t->insecure) {
     ap_strlcpy(tls->h.reason, "verification disabled (--insecure)",
                sizeof(tls->h.reason));

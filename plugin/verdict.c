@@ -37,14 +37,21 @@ const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
   return ap_result_layer_mut((struct ap_result *)(uintptr_t)r, l);
 }
 
+void ap_layer_set(struct ap_result *r, enum ap_layer l, enum ap_error e,
+                  const char *reason)
+{
+  struct ap_layer_head *h = ap_result_layer_mut(r, l);
+  h->state = ap_error_state(e);
+  h->error = e;
+  ap_strlcpy(h->reason, reason ? reason : "", sizeof(h->reason));
+}
+
 void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
                    const char *reason)
 {
   struct ap_layer_head *h = ap_result_layer_mut(r, l);
   int i;
-  h->state = ap_error_state(e);
-  h->error = e;
-  ap_strlcpy(h->reason, reason ? reason : "", sizeof(h->reason));
+  ap_layer_set(r, l, e, reason);
   if(h->state != AP_STATE_CRITICAL && h->state != AP_STATE_UNKNOWN)
     return;
   for(i = (int)l + 1; i < AP_LAYER_COUNT; i++) {

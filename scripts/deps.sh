@@ -1,0 +1,30 @@
+#!/bin/sh
+# deps.sh -- install the Debian 12 packages apiprobe needs, only if missing.
+#   scripts/deps.sh build   compiler, CMake, libcurl (OpenSSL), json-c
+#   scripts/deps.sh test    the above plus cmocka, python3, valgrind
+set -eu
+BUILD="build-essential cmake pkg-config ca-certificates libcurl4-openssl-dev
+libssl-dev libjson-c-dev"
+# python3: the integration driver (tests/integration/scenarios.py)
+TEST="$BUILD libcmocka-dev python3 valgrind"
+case "${1:-build}" in
+  build) PKGS=$BUILD ;;
+  test) PKGS=$TEST ;;
+  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "deps.sh: missing packages:$missing (run as root to install)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
+  apt-get update >/dev/null
+  apt-get install -y --no-install-recommends $missing
+}

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""scenarios.py -- runs `apiprobe --json` against every scenario of the TLS
+fake API (tests/fakeapi) on loopback and asserts the verdict's layer, state
+and error, the measurements that matter, the exit code, the time bound, and
+that the key appears in no output. Standard library only.
+
+usage: scenarios.py --apiprobe BIN --fakeapi BIN [--wrapper CMD] [-k NAME]
+"""
+import argparse
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+KEY = "sk-ant-api03-fakeapi-valid-key-0000000000000000000000000000"
+BAD_KEY = "sk-ant-api03-revoked-key-11111111111111111111111111111111"
+EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+
+
+def layer(j, name):
+    return j["layers"][name]
+
+
+def check_ok_layers(j):
+    for n in ("dns", "tcp", "tls", "http", "auth"):
+        assert layer(j, n)["state"] == "ok", (n, layer(j, n))
+    assert layer(j, "proxy")["state"] == "n/a"
+    for n in ("dns", "tcp", "tls"):
+        assert layer(j, n)["time_s"] >= 0, n
+    t = layer(j, "tls")
+    assert t["version"] in ("TLSv1.3", "TLSv1.2"), t
+    assert t["cipher"], t
+    assert t["cert_subject"] == "CN=api.test", t
+    assert 360 < t["cert_days_left"] < 366, t
+    h = layer(j, "http")
+    assert h["status"] == 200 and h["request_id"].startswith("req_"), h
+    assert h["ttfb_s"] >= 0 and abs(h["clock_skew_s"]) < 2, h
+    a = layer(j, "auth")
+    assert a["ratelimit_requests_limit"] == 1000, a
+    assert a["ratelimit_requests_remaining"] == 999, a
+    assert 0 < a["ratelimit_requests_reset_s"] <= 61, a
+    assert layer(j, "tcp")["address"] == "127.0.0.1"
+    assert layer(j, "tcp")["family"] == "ipv4"
+    assert j["target"]["key_fingerprint"].startswith("sha256:")
+    assert j["target"]["key_source"] == "env:ANTHROPIC_API_KEY"
+
+
+def skipped_after(j, name):
+    order = ["env", "dns", "tcp", "proxy", "tls", "http", "auth"]
+    for n in order[order.index(name) + 1:]:
+        assert layer(j, n)["state"] in ("skipped", "n/a"), (n, layer(j, n))
+
+
+# (id, scenario, extra args, env overrides, state, layer, error, check)
+def cases(d):
+    ca = os.path.join(d, "certs", "ca.pem")
+    other = os.path.join(d, "certs", "otherca.pem")
+    C = []
+
+    def add(cid, scen, state, lay, err, args=(), env=None, check=None,
+            timeout=None):
+        C.append(dict(id=cid, scen=scen, state=state, layer=lay, error=err,
+                      args=list(args), env=env or {}, check=check,
+                      timeout=timeout))
+
+    add("ok", "ok", "ok", "auth", None, check=check_ok_layers)
+    add("invalid_key", "ok", "critical", "auth", "invalid_key",
+        env={"ANTHROPIC_API_KEY": BAD_KEY},
+        check=lambda j: (layer(j, "auth")["error_type"] ==
+                         "authentication_error") or fail(j))
+    add("no_key", "ok", "unknown", "auth", "no_key",
+        env={"ANTHROPIC_API_KEY": None},
+        check=lambda j: j["target"]["key_source"] == "none" or fail(j))
+    add("key_env", "ok", "ok", "auth", None, args=["--key-env", "MY_KEY"],
+        env={"ANTHROPIC_API_KEY": None, "MY_KEY": KEY})
+    add("forbidden", "forbidden", "critical", "auth", "forbidden")
+    add("rate_limited", "rate_limited", "warning", "auth", "rate_limited",
+        check=lambda j: (layer(j, "auth")["retry_after_s"] == 17 and
+                         layer(j, "auth")["ratelimit_requests_remaining"] == 0
+                         and layer(j, "auth")["should_retry"] is True
+                         and layer(j, "auth")["ratelimit_tokens_limit"] > 0)
+        or fail(j))
+    add("spend_limit", "spend_limit", "critical", "auth", "spend_limit",
+        check=lambda j: ("retry_after_s" not in layer(j, "auth") and
+                         layer(j, "auth")["error_code"] ==
+                         "enforced_spend_limit_reached") or fail(j))
+    add("overloaded", "overloaded", "warning", "auth", "overloaded")
+    add("server_error", "server_error", "critical", "auth", "server_error",
+        check=lambda j: layer(j, "auth")["error_type"] == "api_error"
+        or fail(j))
+    add("api_timeout", "api_timeout", "critical", "auth", "server_error")
+    add("billing", "billing", "critical", "auth", "billing")
+    add("credit", "credit", "critical", "auth", "billing")
+    add("bad_version", "bad_version", "unknown", "auth", "bad_request")
+    add("key_stripped", "key_stripped", "critical", "auth", "invalid_key")
+    add("not_found", "not_found", "unknown", "auth", "not_found")
+    add("gateway_503", "gateway_503", "critical", "http", "status_5xx",
+        check=lambda j: (layer(j, "http")["status"] == 503 and
+                         layer(j, "auth")["state"] == "skipped") or fail(j))
+    add("gateway_502", "gateway_502", "critical", "http", "status_5xx")
+    add("cloudflare_520", "cloudflare_520", "critical", "http", "status_5xx",
+        check=lambda j: layer(j, "http")["status"] == 520 or fail(j))
+    add("edge_403", "edge_403", "critical", "http", "edge_blocked")
+    add("captive_portal", "captive_portal", "critical", "http", "not_api")
+    add("redirect", "redirect", "critical", "http", "redirect",
+        check=lambda j: layer(j, "http")["location_host"] == "evil.example"
+        or fail(j))
+    add("skew", "skew:120", "ok", "auth", None,
+        check=lambda j: 118 < layer(j, "http")["clock_skew_s"] < 122
+        or fail(j))
+    add("slow", "slow:300", "ok", "auth", None,
+        check=lambda j: 0.29 < layer(j, "http")["ttfb_s"] < 1.5 or fail(j))
+    add("huge_body", "huge_body", "critical", "http", "body_too_large")
+    add("endless_chunked", "endless_chunked", "critical", "http",
+        "body_too_large")
+    add("stall_accept", "stall_accept", "critical", "tls", "timeout",
+        args=["--timeout", "1"], timeout=1)
+    add("stall_handshake", "stall_handshake", "critical", "tls", "timeout",
+        args=["--timeout", "1"], timeout=1)
+    add("connect_timeout", "stall_handshake", "critical", "tls", "timeout",
+        args=["--connect-timeout", "0.5", "--timeout", "3"], timeout=0.5)
+    add("stall_headers", "stall_headers", "critical", "http", "timeout",
+        args=["--timeout", "1"], timeout=1)
+    add("stall_body", "stall_body", "critical", "http", "body_timeout",
+        args=["--timeout", "1"], timeout=1,
+        check=lambda j: layer(j, "http")["status"] == 200 or fail(j))
+    add("close_handshake", "close_handshake", "critical", "tls", "closed")
+    add("reset_handshake", "reset_handshake", "critical", "tls", "reset")
+    add("close_after_request", "close_after_request", "critical", "http",
+        "closed")
+    add("reset_after_request", "reset_after_request", "critical", "http",
+        "reset")
+    add("garbage", "garbage", "critical", "http", "bad_response")
+    add("plain_http", "plain_http", "critical", "tls", "not_tls")
+    add("tls11_only", "tls11_only", "critical", "tls", "protocol_version")
+    add("tls12_only", "tls12_only", "ok", "auth", None,
+        check=lambda j: layer(j, "tls")["version"] == "TLSv1.2" or fail(j))
+    add("min_tls13", "tls12_only", "critical", "tls", "protocol_version",
+        args=["--min-tls", "1.3"])
+    add("expired", "expired", "critical", "tls", "cert_expired",
+        check=lambda j: -1.1 < layer(j, "tls")["cert_days_left"] < -0.9
+        or fail(j))
+    add("notyet", "notyet", "critical", "tls", "cert_not_yet_valid")
+    add("wrongname", "wrongname", "critical", "tls", "hostname_mismatch",
+        check=lambda j: "wrong.example" in layer(j, "tls")["cert_sans"]
+        or fail(j))
+    add("selfsigned", "selfsigned", "critical", "tls", "untrusted_issuer")
+    add("untrusted", "untrusted", "critical", "tls", "untrusted_issuer",
+        check=lambda j: (layer(j, "tls")["cert_issuer"] == "CN=Corp Proxy CA"
+                         and "--ca-file" in j["verdict"]["hint"]) or fail(j))
+    add("untrusted_cafile", "untrusted", "ok", "auth", None,
+        args=["--ca-file", other])
+    add("insecure", "selfsigned", "warning", "tls", "verify_disabled",
+        args=["--insecure"],
+        check=lambda j: (layer(j, "auth")["state"] == "ok" and
+                         j["layers"]["env"]["insecure"] is True) or fail(j))
+    add("expiring", "expiring", "warning", "tls", "cert_expiring",
+        check=lambda j: (9 < layer(j, "tls")["cert_days_left"] < 10.1 and
+                         layer(j, "auth")["state"] == "ok") or fail(j))
+    add("expiring_thresholds", "expiring", "ok", "auth", None,
+        args=["--cert-warn-days", "5", "--cert-crit-days", "2"])
+    add("expiring_crit", "expiring_crit", "critical", "tls",
+        "cert_expiring_soon",
+        check=lambda j: (layer(j, "http")["state"] == "ok" and
+                         layer(j, "auth")["state"] == "ok") or fail(j))
+    add("chain", "chain", "critical", "tls", "cert_expiring_soon",
+        check=lambda j: (layer(j, "tls")["cert_days_left"] > 300 and
+                         4 < layer(j, "tls")["chain_min_days_left"] < 5.1 and
+                         "Intermediate" in
+                         layer(j, "tls")["chain_min_subject"]) or fail(j))
+    add("refused", None, "critical", "tcp", "refused")
+    add("nxdomain", None, "critical", "dns", None)
+    return C
+
+
+def fail(j):
+    raise AssertionError(json.dumps(j, indent=1))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def run_case(c, opts, d, ports, leaks):
+    ca = os.path.join(d, "certs", "ca.pem")
+    if c["id"] == "nxdomain":
+        url = "https://apiprobe-test.invalid/"
+        args = ["--connect-timeout", "3"]
+    else:
+        port = ports[c["scen"]] if c["scen"] else free_port()
+        url = "https://api.test:%d/" % port
+        args = ["--resolve", "api.test:%d:127.0.0.1" % port]
+    if "--ca-file" not in c["args"]:
+        args += ["--ca-file", ca]
+    env = dict(os.environ)
+    for k in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        env.pop(k, None)
+    env["ANTHROPIC_API_KEY"] = KEY
+    for k, v in c["env"].items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    cmd = opts.wrapper + [opts.apiprobe, "--json"] + args + c["args"] + [url]
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                       timeout=120)
+    wall = time.monotonic() - t0
+    for secret in (KEY, BAD_KEY):
+        if secret in p.stdout or secret in p.stderr:
+            leaks.append(c["id"])
+    if opts.wrapper and p.returncode == 99:
+        raise AssertionError("valgrind reported errors:\n" + p.stderr[-4000:])
+    try:
+        j = json.loads(p.stdout)
+    except ValueError:
+        raise AssertionError("no JSON (rc %d): %s %s" %
+                             (p.returncode, p.stdout, p.stderr[-2000:]))
+    v = j["verdict"]
+    assert v["state"] == c["state"], ("state", v, c["state"])
+    assert p.returncode == EXIT[c["state"]], ("exit", p.returncode)
+    if c["state"] != "ok":
+        assert v["layer"] == c["layer"], ("layer", v, c["layer"])
+        lay = layer(j, c["layer"])
+        assert lay["state"] == c["state"], lay
+        if c["error"]:
+            assert v.get("error") == c["error"], ("error", v, c["error"])
+            assert lay.get("error") == c["error"], lay
+        assert v["reason"] and v["hint"], v
+        if (c["state"] in ("critical", "unknown") and c["layer"] != "auth"
+                and c["error"] != "cert_expiring_soon"):
+            skipped_after(j, c["layer"])
+    else:
+        assert "error" not in v, v
+    if c["timeout"] is not None and not opts.wrapper:
+        # the probe stops itself at its timeout, a few ms late at most
+        assert j["total_s"] < c["timeout"] + 0.05, ("slow", j["total_s"])
+        assert wall < c["timeout"] + 0.5, ("wall", wall)
+    if c["check"]:
+        c["check"](j)
+    return j
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--apiprobe", required=True)
+    ap.add_argument("--fakeapi", required=True)
+    ap.add_argument("--wrapper", default="")
+    ap.add_argument("-k", dest="only", default="")
+    opts = ap.parse_args()
+    opts.wrapper = shlex.split(opts.wrapper)
+    d = tempfile.mkdtemp(prefix="apiprobe-it-")
+    subprocess.run([opts.fakeapi, "certs", os.path.join(d, "certs")],
+                   check=True)
+    cs = cases(d)
+    if opts.only:
+        cs = [c for c in cs if opts.only in c["id"]]
+    scen = sorted({c["scen"] for c in cs if c["scen"]})
+    portfile = os.path.join(d, "ports")
+    log = os.path.join(d, "requests.log")
+    srv = subprocess.Popen([opts.fakeapi, "serve", "--dir",
+                            os.path.join(d, "certs"), "--portfile", portfile,
+                            "--log", log] + scen)
+    failures = []
+    leaks = []
+    try:
+        for _ in range(100):
+            if os.path.exists(portfile) or srv.poll() is not None:
+                break
+            time.sleep(0.05)
+        ports = {}
+        with open(portfile) as f:
+            for line in f:
+                n, p = line.split()
+                ports[n] = int(p)
+        for c in cs:
+            try:
+                run_case(c, opts, d, ports, leaks)
+                print("ok   %s" % c["id"])
+            except Exception as e:  # report all, fail at the end
+                failures.append(c["id"])
+                print("FAIL %s: %s" % (c["id"], e))
+        with open(log) as f:
+            text = f.read()
+        if KEY in text:
+            failures.append("key in fake log")
+        if ("ok" in scen and "key=valid version=2023-06-01" not in text):
+            failures.append("the fake never saw the valid key and version")
+    finally:
+        srv.send_signal(signal.SIGTERM)
+        try:
+            srv.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            srv.wait()
+        subprocess.run(["rm", "-rf", d])
+    if leaks:
+        print("FAIL the key appeared in the output of: %s" % ", ".join(leaks))
+        failures += leaks
+    print("%d cases, %d failed" % (len(cs), len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
