@@ -54,11 +54,31 @@ static int lookup(const char *host, int family, struct addrinfo **pres)
   return getaddrinfo(host, NULL, &hints, pres);
 }
 
+/* A name that exists but lacks the wanted family answers EAI_NONAME from
+ * /etc/hosts: ask once more for any family to tell no_address from
+ * nxdomain. */
+static int family_check(const char *host, int family, int rc)
+{
+  struct addrinfo *any = NULL;
+  if(rc != EAI_NONAME || !family)
+    return rc;
+  if(lookup(host, 0, &any) == 0) {
+    freeaddrinfo(any);
+#ifdef EAI_NODATA
+    return EAI_NODATA;
+#else
+    return EAI_ADDRFAMILY;
+#endif
+  }
+  return rc;
+}
+
 static void *job_thread(void *arg)
 {
   struct dns_job *j = arg;
   struct addrinfo *res = NULL;
   int rc = lookup(j->host, j->family, &res);
+  rc = family_check(j->host, j->family, rc);
   pthread_mutex_lock(&j->mu);
   j->rc = rc;
   j->res = res;
@@ -164,7 +184,8 @@ static int job_wait(struct dns_job *j, double timeout_s,
   if(pthread_create(&tid, &attr, job_thread, j)) {
     /* no thread: resolve here, unbounded but correct */
     j->refs = 1;
-    j->rc = lookup(j->host, j->family, &j->res);
+    j->rc = family_check(j->host, j->family,
+                         lookup(j->host, j->family, &j->res));
     j->done = 1;
   }
   pthread_attr_destroy(&attr);

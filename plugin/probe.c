@@ -245,7 +245,9 @@ static const char *resolve_entry(const struct ap_target *t, const char *host,
   return NULL;
 }
 
-static void dns_from_list(struct ap_dns_result *dns, const char *list)
+/* Addresses of a --resolve entry or an IP literal, filtered by FAMILY. */
+static void dns_from_list(struct ap_dns_result *dns, const char *list,
+                          int family)
 {
   while(*list && dns->address_count < AP_ADDR_MAX) {
     size_t n = strcspn(list, ",");
@@ -259,6 +261,9 @@ static void dns_from_list(struct ap_dns_result *dns, const char *list)
     if(m < sizeof(a)) {
       memcpy(a, s, m);
       a[m] = '\0';
+    }
+    if(m < sizeof(a) &&
+       !(family == 4 && strchr(a, ':')) && !(family == 6 && !strchr(a, ':'))) {
       ap_strlcpy(dns->addresses[dns->address_count++], a, sizeof(a));
       if(strchr(a, ':'))
         dns->aaaa_count++;
@@ -277,8 +282,8 @@ static int step_dns(struct probe_ctx *c, const char *proxy,
                     struct curl_slist **res, double budget)
 {
   struct ap_dns_result *dns = &c->r->dns;
-  const char *pinned;
-  int fam;
+  const char *pinned = NULL;
+  int fam, literal;
   char entry[AP_TEXT * 2 + AP_ADDR_MAX * 50];
   size_t used;
   int i, failed = 0;
@@ -290,17 +295,23 @@ static int step_dns(struct probe_ctx *c, const char *proxy,
     return 0;
   }
   dns->h.state = AP_STATE_OK;
-  if(is_literal(c->host, &fam)) {
-    ap_strlcpy(dns->source, "literal", sizeof(dns->source));
-    dns_from_list(dns, c->host);
+  literal = is_literal(c->host, &fam);
+  if(!literal)
+    pinned = resolve_entry(c->t, c->host, c->port);
+  if(literal || pinned) {
+    const char *list = pinned ? pinned : c->host;
+    ap_strlcpy(dns->source, pinned ? "resolve_option" : "literal",
+               sizeof(dns->source));
+    dns_from_list(dns, list, c->t->ip_family);
     dns->h.time_s = 0;
-    return 0;
-  }
-  pinned = resolve_entry(c->t, c->host, c->port);
-  if(pinned) {
-    ap_strlcpy(dns->source, "resolve_option", sizeof(dns->source));
-    dns_from_list(dns, pinned);
-    dns->h.time_s = 0;
+    if(!dns->address_count) {
+      snprintf(entry, sizeof(entry), "%s gives no IPv%d address (%s)",
+               pinned ? "--resolve" : "the URL", c->t->ip_family, list);
+      ap_layer_fail(c->r, AP_LAYER_DNS, AP_ERR_DNS_NO_ADDRESS, entry);
+      return -1;
+    }
+    if(!pinned)
+      return 0;
     for(i = 0; i < c->t->resolve_count; i++)
       *res = slist_add(*res, c->t->resolve[i], &failed);
     return failed ? -1 : 0;
@@ -399,7 +410,9 @@ static void fail_reason(struct probe_ctx *c, enum ap_error err, char *out,
                c->port);
     else
       snprintf(out, outlen, "connect to %s port %d: %s", addr, c->port,
-               r->tcp.os_errno ? strerror((int)r->tcp.os_errno) : c->errbuf);
+               r->tcp.os_errno ? strerror((int)r->tcp.os_errno)
+               : c->errbuf[0]  ? c->errbuf
+                               : "failed");
     return;
   case AP_LAYER_TLS:
     switch(err) {

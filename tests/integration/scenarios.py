@@ -173,6 +173,23 @@ def cases(d):
                          4 < layer(j, "tls")["chain_min_days_left"] < 5.1 and
                          "Intermediate" in
                          layer(j, "tls")["chain_min_subject"]) or fail(j))
+    add("ipv6_only_pinned_v4", "ok", "critical", "dns", "no_address",
+        args=["-6"])
+    add("ipv4_only", "ok", "ok", "auth", None, args=["-4"])
+    keyfile = os.path.join(d, "key")
+    with open(keyfile, "w") as f:
+        f.write(KEY + "\n")
+    os.chmod(keyfile, 0o644)
+    add("key_file_readable", "ok", "warning", "env", "key_file_readable",
+        args=["--key-file", keyfile], env={"ANTHROPIC_API_KEY": None},
+        check=lambda j: (j["target"]["key_source"] == "file:" + keyfile and
+                         layer(j, "auth")["state"] == "ok") or fail(j))
+    keyfile2 = os.path.join(d, "key600")
+    with open(keyfile2, "w") as f:
+        f.write(KEY + "\n")
+    os.chmod(keyfile2, 0o600)
+    add("key_file", "ok", "ok", "auth", None,
+        args=["--key-file", keyfile2], env={"ANTHROPIC_API_KEY": None})
     add("refused", None, "critical", "tcp", "refused")
     add("nxdomain", None, "critical", "dns", None)
     return C
