@@ -273,6 +273,8 @@ def main():
     ap.add_argument("--fakeapi", required=True)
     ap.add_argument("--wrapper", default="")
     ap.add_argument("-k", dest="only", default="")
+    ap.add_argument("--threads", default="",
+                    help="also run this threads binary (threads.c)")
     opts = ap.parse_args()
     opts.wrapper = shlex.split(opts.wrapper)
     d = tempfile.mkdtemp(prefix="apiprobe-it-")
@@ -281,7 +283,10 @@ def main():
     cs = cases(d)
     if opts.only:
         cs = [c for c in cs if opts.only in c["id"]]
-    scen = sorted({c["scen"] for c in cs if c["scen"]})
+    scen = sorted({c["scen"] for c in cs if c["scen"]} |
+                  ({"ok", "rate_limited", "expired", "stall_headers",
+                    "server_error"} if opts.threads and not opts.only
+                   else set()))
     portfile = os.path.join(d, "ports")
     log = os.path.join(d, "requests.log")
     srv = subprocess.Popen([opts.fakeapi, "serve", "--dir",
@@ -306,6 +311,22 @@ def main():
             except Exception as e:  # report all, fail at the end
                 failures.append(c["id"])
                 print("FAIL %s: %s" % (c["id"], e))
+        if opts.threads and not opts.only:
+            spec = ["ok=%d=none", "rate_limited=%d=rate_limited",
+                    "expired=%d=cert_expired", "stall_headers=%d=timeout",
+                    "server_error=%d=server_error", "ok=%d=none"]
+            args = [s.split("=")[0] for s in spec]
+            args = [spec[i] % ports[a] for i, a in enumerate(args)]
+            env = dict(os.environ, ANTHROPIC_API_KEY=KEY)
+            p = subprocess.run(opts.wrapper + [opts.threads, os.path.join(
+                d, "certs", "ca.pem"), "4"] + args, env=env,
+                capture_output=True, text=True, timeout=300)
+            if p.returncode != 0:
+                failures.append("threads")
+                print("FAIL threads (rc %d): %s %s" % (
+                    p.returncode, p.stdout, p.stderr[-3000:]))
+            else:
+                print("ok   threads: " + p.stdout.strip())
         with open(log) as f:
             text = f.read()
         if KEY in text:
