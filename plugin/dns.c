@@ -171,6 +171,7 @@ static int job_wait(struct dns_job *j, double timeout_s,
   pthread_t tid;
   struct timespec until;
   int timed_out = 0;
+  int started;
 
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -179,9 +180,9 @@ static int job_wait(struct dns_job *j, double timeout_s,
   pthread_mutex_init(&j->mu, NULL);
   j->refs = 2;
   pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, 256 * 1024);
-  if(pthread_create(&tid, &attr, job_thread, j)) {
+  started = !pthread_create(&tid, &attr, job_thread, j);
+  if(!started) {
     /* no thread: resolve here, unbounded but correct */
     j->refs = 1;
     j->rc = family_check(j->host, j->family,
@@ -204,6 +205,13 @@ static int job_wait(struct dns_job *j, double timeout_s,
   }
   pthread_mutex_unlock(&j->mu);
   job_release(j);
+  /* a finished resolver thread is joined (nothing outlives the probe); a
+   * stuck one is detached and frees the job itself when getaddrinfo
+   * returns */
+  if(started && !timed_out)
+    pthread_join(tid, NULL);
+  else if(started)
+    pthread_detach(tid);
   return timed_out;
 }
 

@@ -283,6 +283,9 @@ def main():
     cs = cases(d)
     if opts.only:
         cs = [c for c in cs if opts.only in c["id"]]
+        if not cs:
+            print("no case matches %r" % opts.only)
+            return 2
     scen = sorted({c["scen"] for c in cs if c["scen"]} |
                   ({"ok", "rate_limited", "expired", "stall_headers",
                     "server_error"} if opts.threads and not opts.only
@@ -319,7 +322,8 @@ def main():
             args = [spec[i] % ports[a] for i, a in enumerate(args)]
             env = dict(os.environ, ANTHROPIC_API_KEY=KEY)
             p = subprocess.run(opts.wrapper + [opts.threads, os.path.join(
-                d, "certs", "ca.pem"), "4"] + args, env=env,
+                d, "certs", "ca.pem"), "4", "10" if opts.wrapper else "1"]
+                + args, env=env,
                 capture_output=True, text=True, timeout=300)
             if p.returncode != 0:
                 failures.append("threads")

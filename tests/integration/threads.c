@@ -2,7 +2,7 @@
  * each target probed again and again (the resident form collectd and
  * zabbix_agentd run): every verdict must stay right, and the sanitizers
  * and valgrind must stay quiet.
- *   threads CA_FILE ROUNDS SCENARIO=PORT=EXPECTED_ERROR...
+ *   threads CA_FILE ROUNDS TIMEOUT SCENARIO=PORT=EXPECTED_ERROR...
  * (EXPECTED_ERROR "none" for an ok verdict). Exits 0 when all verdicts
  * match.
  */
@@ -44,7 +44,8 @@ static void *run(void *arg)
   return NULL;
 }
 
-static int setup(struct job *j, const char *ca, const char *spec, int rounds)
+static int setup(struct job *j, const char *ca, const char *timeout,
+                 const char *spec, int rounds)
 {
   char buf[256], url[128], pin[128], err[256];
   char *scen, *port, *expect;
@@ -63,7 +64,7 @@ static int setup(struct job *j, const char *ca, const char *spec, int rounds)
      ap_target_set(&j->t, "name", scen, err, sizeof(err)) ||
      ap_target_set(&j->t, "resolve", pin, err, sizeof(err)) ||
      ap_target_set(&j->t, "ca-file", ca, err, sizeof(err)) ||
-     ap_target_set(&j->t, "timeout", "1", err, sizeof(err)) ||
+     ap_target_set(&j->t, "timeout", timeout, err, sizeof(err)) ||
      ap_target_finish(&j->t, err, sizeof(err))) {
     fprintf(stderr, "%s: %s\n", spec, err);
     return -1;
@@ -75,11 +76,12 @@ int main(int argc, char **argv)
 {
   struct job jobs[MAX_T];
   pthread_t tids[MAX_T];
-  int n = argc - 3;
+  int n = argc - 4;
   int i, failures = 0;
   long rounds;
-  if(argc < 4 || n > MAX_T) {
-    fprintf(stderr, "usage: threads CA ROUNDS SCENARIO=PORT=ERROR...\n");
+  if(argc < 5 || n > MAX_T) {
+    fprintf(stderr,
+            "usage: threads CA ROUNDS TIMEOUT SCENARIO=PORT=ERROR...\n");
     return 2;
   }
   rounds = strtol(argv[2], NULL, 10);
@@ -87,7 +89,7 @@ int main(int argc, char **argv)
     return 2;
   memset(jobs, 0, sizeof(jobs));
   for(i = 0; i < n; i++) {
-    if(setup(&jobs[i], argv[1], argv[i + 3], (int)rounds))
+    if(setup(&jobs[i], argv[1], argv[3], argv[i + 4], (int)rounds))
       return 2;
   }
   for(i = 0; i < n; i++)
