@@ -1,0 +1,264 @@
+/* test_env.c -- plugin/env.c: ap_noproxy_match() (NO_PROXY-style lists)
+ * and ap_env_eval() deciding the proxy from --proxy/--noproxy or the
+ * environment (https_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY) as curl does.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const proxy_vars[] = {
+  "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",
+  "NO_PROXY",    "http_proxy",  "HTTP_PROXY"};
+
+static void clear_env(void)
+{
+  size_t i;
+  for(i = 0; i < N_ELEMS(proxy_vars); i++)
+    unsetenv(proxy_vars[i]);
+}
+
+static int group_setup(void **state)
+{
+  (void)state;
+  clear_env();
+  return curl_global_init(CURL_GLOBAL_DEFAULT) ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+  (void)state;
+  clear_env();
+  curl_global_cleanup();
+  return 0;
+}
+
+static int each_setup(void **state)
+{
+  (void)state;
+  clear_env();
+  return 0;
+}
+
+struct np_case {
+  const char *host;
+  const char *list;
+  int want;
+};
+
+static void test_noproxy_match(void **state)
+{
+  static const struct np_case cases[] = {
+    {"api.anthropic.com", "*", 1},
+    {"api.anthropic.com", "api.anthropic.com", 1},
+    {"API.Anthropic.COM", "api.anthropic.com", 1},
+    {"api.anthropic.com", "anthropic.com", 1},
+    {"api.anthropic.com", ".anthropic.com", 1},
+    {"anthropic.com", ".anthropic.com", 1},
+    {"anthropic.com", "anthropic.com", 1},
+    {"badanthropic.com", "anthropic.com", 0},
+    {"badanthropic.com", ".anthropic.com", 0},
+    {"api.anthropic.com", "api.anthropic", 0},
+    {"api.anthropic.com", "com.api", 0},
+    {"api.anthropic.com", "other.com", 0},
+    {"api.anthropic.com", "localhost,127.0.0.1,.anthropic.com", 1},
+    {"api.anthropic.com", "localhost, anthropic.com", 1},
+    {"api.anthropic.com", " localhost ,\tanthropic.com ", 1},
+    {"api.anthropic.com", "localhost,,other", 0},
+    {"api.anthropic.com", "", 0},
+    {"api.anthropic.com", ",", 0},
+    {"api.anthropic.com", ".", 0},
+    {"api.anthropic.com", "*.anthropic.com", 0},
+    {"api.anthropic.com", "a*", 0},
+    {"127.0.0.1", "127.0.0.1", 1},
+    {"::1", "[::1]", 1},
+    {"::1", "::1", 1},
+  };
+  size_t i;
+  (void)state;
+  for(i = 0; i < N_ELEMS(cases); i++) {
+    int got = ap_noproxy_match(cases[i].host, cases[i].list);
+    if(!!got != cases[i].want)
+      print_error("case %zu: '%s' in '%s' -> %d\n", i, cases[i].host,
+                  cases[i].list, got);
+    assert_int_equal(!!got, cases[i].want);
+  }
+  assert_int_equal(ap_noproxy_match("api.anthropic.com", NULL), 0);
+}
+
+struct env_case {
+  const char *what;
+  const char *env[4][2];  /* name, value; NULL name ends */
+  const char *opt_proxy;   /* --proxy, NULL unset */
+  const char *opt_noproxy; /* --noproxy, NULL unset */
+  const char *want_proxy;  /* URL handed to curl */
+  const char *want_source;
+  int want_match;
+};
+
+static void test_env_eval(void **state)
+{
+  static const struct env_case cases[] = {
+    {"nothing set", {{NULL, NULL}}, NULL, NULL, "", "", 0},
+    {"HTTPS_PROXY", {{"HTTPS_PROXY", "http://p:3128"}}, NULL, NULL,
+     "http://p:3128", "env:HTTPS_PROXY", 0},
+    {"https_proxy beats HTTPS_PROXY",
+     {{"https_proxy", "http://lower:1"}, {"HTTPS_PROXY", "http://upper:2"}},
+     NULL, NULL, "http://lower:1", "env:https_proxy", 0},
+    {"HTTPS_PROXY beats ALL_PROXY",
+     {{"ALL_PROXY", "http://all:1"}, {"HTTPS_PROXY", "http://https:2"}},
+     NULL, NULL, "http://https:2", "env:HTTPS_PROXY", 0},
+    {"all_proxy", {{"all_proxy", "http://all:1"}}, NULL, NULL,
+     "http://all:1", "env:all_proxy", 0},
+    {"ALL_PROXY", {{"ALL_PROXY", "http://all:1"}}, NULL, NULL,
+     "http://all:1", "env:ALL_PROXY", 0},
+    {"empty https_proxy falls through",
+     {{"https_proxy", ""}, {"HTTPS_PROXY", "http://p:3128"}}, NULL, NULL,
+     "http://p:3128", "env:HTTPS_PROXY", 0},
+    {"http_proxy is not for https", {{"http_proxy", "http://p:1"},
+                                     {"HTTP_PROXY", "http://p:2"}},
+     NULL, NULL, "", "", 0},
+    {"option wins over env", {{"HTTPS_PROXY", "http://env:1"}},
+     "http://opt:2", NULL, "http://opt:2", "option", 0},
+    {"--proxy \"\" disables the env proxy",
+     {{"HTTPS_PROXY", "http://env:1"}, {"ALL_PROXY", "http://all:1"}}, "",
+     NULL, "", "", 0},
+    {"NO_PROXY matches", {{"HTTPS_PROXY", "http://p:1"},
+                          {"NO_PROXY", "localhost,.anthropic.com"}},
+     NULL, NULL, "", "", 1},
+    {"no_proxy beats NO_PROXY",
+     {{"HTTPS_PROXY", "http://p:1"}, {"no_proxy", "other.com"},
+      {"NO_PROXY", "anthropic.com"}},
+     NULL, NULL, "http://p:1", "env:HTTPS_PROXY", 0},
+    {"NO_PROXY not matching", {{"HTTPS_PROXY", "http://p:1"},
+                               {"NO_PROXY", "badanthropic.com"}},
+     NULL, NULL, "http://p:1", "env:HTTPS_PROXY", 0},
+    {"NO_PROXY * ", {{"HTTPS_PROXY", "http://p:1"}, {"NO_PROXY", "*"}}, NULL,
+     NULL, "", "", 1},
+    {"--noproxy overrides NO_PROXY",
+     {{"HTTPS_PROXY", "http://p:1"}, {"NO_PROXY", "*"}}, NULL, "", "http://p:1",
+     "env:HTTPS_PROXY", 0},
+    {"--noproxy matches the option proxy", {{NULL, NULL}}, "http://opt:2",
+     "anthropic.com", "", "", 1},
+    {"NO_PROXY without a proxy", {{"NO_PROXY", "*"}}, NULL, NULL, "", "", 0},
+  };
+  size_t i;
+  (void)state;
+  for(i = 0; i < N_ELEMS(cases); i++) {
+    const struct env_case *c = &cases[i];
+    struct ap_target t;
+    struct ap_env_result env;
+    char proxy[AP_TEXT * 2];
+    char err[256];
+    int k;
+    clear_env();
+    for(k = 0; k < 4 && c->env[k][0]; k++)
+      assert_int_equal(setenv(c->env[k][0], c->env[k][1], 1), 0);
+    ap_target_init(&t);
+    if(c->opt_proxy)
+      assert_int_equal(
+        ap_target_set(&t, "proxy", c->opt_proxy, err, sizeof(err)), AP_OK);
+    if(c->opt_noproxy)
+      assert_int_equal(
+        ap_target_set(&t, "noproxy", c->opt_noproxy, err, sizeof(err)),
+        AP_OK);
+    memset(&env, 0, sizeof(env));
+    memset(proxy, 'Z', sizeof(proxy));
+    ap_env_eval(&t, "api.anthropic.com", &env, proxy, sizeof(proxy));
+    if(strncmp(proxy, c->want_proxy, strlen(c->want_proxy) + 1) ||
+       strcmp(env.proxy_source, c->want_source) ||
+       env.noproxy_match != c->want_match)
+      print_error("case '%s': proxy '%s' source '%s' match %d\n", c->what,
+                  proxy, env.proxy_source, env.noproxy_match);
+    assert_string_equal(proxy, c->want_proxy);
+    assert_string_equal(env.proxy_source, c->want_source);
+    assert_int_equal(env.noproxy_match, c->want_match);
+    assert_int_equal(env.h.state, AP_STATE_OK);
+    if(!c->want_proxy[0])
+      assert_string_equal(env.proxy, "");
+    else
+      assert_int_equal(strncmp(env.proxy, c->want_proxy,
+                               strlen(c->want_proxy)),
+                       0);
+    ap_target_free(&t);
+  }
+}
+
+/* A proxy URL with credentials: curl gets them, the report does not. */
+static void test_env_proxy_password_hidden(void **state)
+{
+  static const char *const urls[] = {
+    "http://alice:s3cr3tpw@proxy.corp:3128",
+    "http://alice:s3cr3tpw@proxy.corp:3128/",
+    "https://alice:s3cr3tpw@proxy.corp",
+  };
+  size_t i;
+  (void)state;
+  for(i = 0; i < N_ELEMS(urls); i++) {
+    int from_env;
+    for(from_env = 0; from_env < 2; from_env++) {
+      struct ap_target t;
+      struct ap_env_result env;
+      char proxy[AP_TEXT * 2];
+      char err[256];
+      clear_env();
+      ap_target_init(&t);
+      if(from_env)
+        setenv("HTTPS_PROXY", urls[i], 1);
+      else
+        assert_int_equal(ap_target_set(&t, "proxy", urls[i], err,
+                                       sizeof(err)),
+                         AP_OK);
+      memset(&env, 0, sizeof(env));
+      ap_env_eval(&t, "api.anthropic.com", &env, proxy, sizeof(proxy));
+      assert_string_equal(proxy, urls[i]);
+      if(strstr(env.proxy, "s3cr3tpw"))
+        print_error("password shown: '%s'\n", env.proxy);
+      assert_null(strstr(env.proxy, "s3cr3tpw"));
+      assert_non_null(strstr(env.proxy, "proxy.corp"));
+      assert_string_equal(env.proxy_source,
+                          from_env ? "env:HTTPS_PROXY" : "option");
+      ap_target_free(&t);
+    }
+  }
+  clear_env();
+}
+
+static void test_env_insecure(void **state)
+{
+  struct ap_target t;
+  struct ap_env_result env;
+  char proxy[64];
+  char err[256];
+  (void)state;
+  ap_target_init(&t);
+  assert_int_equal(ap_target_set(&t, "insecure", "", err, sizeof(err)),
+                   AP_OK);
+  memset(&env, 0, sizeof(env));
+  ap_env_eval(&t, "h", &env, proxy, sizeof(proxy));
+  assert_int_equal(env.insecure, 1);
+  assert_string_equal(proxy, "");
+  ap_target_free(&t);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_noproxy_match),
+    cmocka_unit_test_setup(test_env_eval, each_setup),
+    cmocka_unit_test_setup(test_env_proxy_password_hidden, each_setup),
+    cmocka_unit_test_setup(test_env_insecure, each_setup),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
