@@ -25,8 +25,8 @@ int ap_parse_double(const char *s, double min, double max, double *out)
 {
   char *end = NULL;
   double v;
-  if(!s || !*s || isspace((unsigned char)*s))
-    return -1;
+  if(!s || !*s || isspace((unsigned char)*s) || strpbrk(s, "xXpP"))
+    return -1; /* decimal only: no hex floats */
   errno = 0;
   v = strtod(s, &end);
   if(errno || end == s || *end || !isfinite(v) || v < min || v > max)

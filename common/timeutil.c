@@ -46,11 +46,19 @@ static int expect(const char **p, char c)
   return 0;
 }
 
+/* timegm() rolls 31 Feb into March: check the day against the month. */
 static int tm_valid(const struct tm *tm)
 {
-  return tm->tm_mon >= 0 && tm->tm_mon < 12 && tm->tm_mday >= 1 &&
-         tm->tm_mday <= 31 && tm->tm_hour <= 23 && tm->tm_min <= 59 &&
-         tm->tm_sec <= 60;
+  static const int mdays[12] = {31, 28, 31, 30, 31, 30,
+                                31, 31, 30, 31, 30, 31};
+  int y = tm->tm_year + 1900;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int maxd;
+  if(tm->tm_mon < 0 || tm->tm_mon > 11)
+    return 0;
+  maxd = mdays[tm->tm_mon] + (tm->tm_mon == 1 && leap);
+  return tm->tm_mday >= 1 && tm->tm_mday <= maxd && tm->tm_hour <= 23 &&
+         tm->tm_min <= 59 && tm->tm_sec <= 60;
 }
 
 int ap_parse_rfc3339(const char *s, double *out)

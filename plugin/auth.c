@@ -30,6 +30,16 @@ static const char *jstr(struct json_object *o, const char *key)
   return json_object_get_string(v);
 }
 
+static int only_space(const char *p, size_t n)
+{
+  size_t i;
+  for(i = 0; i < n; i++) {
+    if(p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+      return 0;
+  }
+  return 1;
+}
+
 static void parse_envelope(const char *body, size_t len, struct envelope *e)
 {
   struct json_tokener *tok;
@@ -45,7 +55,9 @@ static void parse_envelope(const char *body, size_t len, struct envelope *e)
     return;
   root = json_tokener_parse_ex(tok, body, (int)len);
   if(!root || json_tokener_get_error(tok) != json_tokener_success ||
-     !json_object_is_type(root, json_type_object))
+     !json_object_is_type(root, json_type_object) ||
+     !only_space(body + json_tokener_get_parse_end(tok),
+                 len - json_tokener_get_parse_end(tok)))
     goto out;
   e->is_json = 1;
   if(json_object_object_get_ex(root, "data", &data) &&
@@ -145,7 +157,9 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
       auth->h.state = AP_STATE_UNKNOWN;
       auth->h.error = AP_ERR_AUTH_NO_KEY;
       snprintf(auth->h.reason, sizeof(auth->h.reason),
-               "the API answered without a key; no key was configured");
+               "the API answered HTTP %ld without a key; no key was "
+               "configured",
+               a->status);
       return AP_ERR_NONE;
     }
     if(e.has_data) {

@@ -14,8 +14,6 @@
 static int entry_match(const char *host, const char *e, size_t n)
 {
   size_t hl = strlen(host);
-  if(n == 1 && e[0] == '*')
-    return 1;
   if(n && e[0] == '.') {
     e++;
     n--;
@@ -36,8 +34,13 @@ static int entry_match(const char *host, const char *e, size_t n)
 int ap_noproxy_match(const char *host, const char *list)
 {
   const char *p = list;
+  char all[8];
   if(!list)
     return 0;
+  /* as curl: only a lone "*" matches every host */
+  ap_strlcpy(all, list, sizeof(all));
+  if(!strcmp(ap_trim(all), "*"))
+    return 1;
   while(*p) {
     size_t n;
     while(*p == ',' || *p == ' ' || *p == '\t')

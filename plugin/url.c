@@ -113,6 +113,8 @@ static int ip_literal(const char *s, size_t n)
 
 int ap_addr_list_ok(const char *v)
 {
+  if(!*v)
+    return 0;
   while(*v) {
     size_t n = strcspn(v, ",");
     if(!n || !ip_literal(v, n))

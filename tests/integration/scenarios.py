@@ -227,7 +227,13 @@ def run_case(c, opts, d, ports, leaks):
             env.pop(k, None)
         else:
             env[k] = v
-    cmd = opts.wrapper + [opts.apiprobe, "--json"] + args + c["args"] + [url]
+    extra = list(c["args"])
+    if opts.wrapper:
+        # valgrind runs ~50x slower: give the timeouts room, keep the order
+        extra = [str(float(a) * 4) if i and extra[i - 1] in
+                 ("--timeout", "--connect-timeout") else a
+                 for i, a in enumerate(extra)]
+    cmd = opts.wrapper + [opts.apiprobe, "--json"] + args + extra + [url]
     t0 = time.monotonic()
     p = subprocess.run(cmd, env=env, capture_output=True, text=True,
                        timeout=120)
