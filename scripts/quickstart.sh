@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
-cmake -S . -B build -DAP_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B build -DAP_TESTS=OFF -DAP_SANITIZE=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 exec build/cli/apiprobe "$@"
