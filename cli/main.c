@@ -4,40 +4,32 @@
  */
 #include "apiprobe.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CLI_JSON 1000
-#define CLI_HELP 'h'
-#define CLI_VERSION 'V'
-#define CLI_MAXOPT 64
+
+enum cli_opt { CLI_JSON = 1, CLI_HELP, CLI_VERSION };
+
+static const struct ap_argv_extra cli_opts[] = {
+  {"json", 0, NULL, "print the result as JSON (docs/json.md)", CLI_JSON},
+  {"help", 'h', NULL, "show this help", CLI_HELP},
+  {"version", 'V', NULL, "show the version", CLI_VERSION},
+  {NULL, 0, NULL, NULL, 0},
+};
 
 static void usage(FILE *f)
 {
-  size_t i;
-  const struct ap_option_info *o;
+  char buf[8192];
+  ap_argv_help(cli_opts, buf, sizeof(buf));
   fprintf(f,
           "Usage: apiprobe [OPTIONS] [URL]\n"
           "Tell whether this host can use the Anthropic API, and if not,\n"
           "which layer is broken: env, dns, tcp, proxy, tls, http or auth.\n"
           "The key is read from $ANTHROPIC_API_KEY (or --key-env/--key-file),"
-          "\nnever from the command line, and is never printed.\n\n");
-  for(i = 0; (o = ap_option_get(i)) != NULL; i++) {
-    char lhs[64];
-    if(o->short_name)
-      snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", o->short_name, o->name,
-               o->arg ? " " : "", o->arg ? o->arg : "");
-    else
-      snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name, o->arg ? " " : "",
-               o->arg ? o->arg : "");
-    fprintf(f, "  %-30s %s\n", lhs, o->help);
-  }
-  fprintf(f, "  %-30s %s\n  %-30s %s\n  %-30s %s\n", "    --json",
-          "print the result as JSON (docs/json.md)", "-h, --help",
-          "show this help", "-V, --version", "show the version");
+          "\nnever from the command line, and is never printed.\n\n%s",
+          buf);
   fprintf(f,
           "\nExit status: 0 ok, 1 warning, 2 critical, 3 unknown or bad "
           "usage.\n"
@@ -138,89 +130,26 @@ static int bad_usage(const char *msg)
   return 3;
 }
 
-/* Build getopt_long's tables from the core's option table. */
-static void build_opts(struct option *lo, char *so, size_t solen)
+/* 1 = stop with exit 0 after --help/--version. */
+static int on_opt(void *ud, int id, const char *value, char *err,
+                  size_t errlen)
 {
-  size_t i, n = 0, s = 0;
-  const struct ap_option_info *o;
-  for(i = 0; (o = ap_option_get(i)) != NULL && n < CLI_MAXOPT - 4; i++) {
-    lo[n].name = o->name;
-    lo[n].has_arg = o->arg ? required_argument : no_argument;
-    lo[n].flag = NULL;
-    lo[n].val = o->short_name ? o->short_name : (int)(2000 + i);
-    n++;
-    if(o->short_name && s + 3 < solen) {
-      so[s++] = o->short_name;
-      if(o->arg)
-        so[s++] = ':';
-    }
+  int *json = ud;
+  (void)value;
+  (void)err;
+  (void)errlen;
+  switch(id) {
+  case CLI_JSON:
+    *json = 1;
+    return 0;
+  case CLI_HELP:
+    usage(stdout);
+    return 1;
+  case CLI_VERSION:
+    printf("apiprobe %s\n", AP_VERSION);
+    return 1;
   }
-  lo[n++] = (struct option){"json", no_argument, NULL, CLI_JSON};
-  lo[n++] = (struct option){"help", no_argument, NULL, CLI_HELP};
-  lo[n++] = (struct option){"version", no_argument, NULL, CLI_VERSION};
-  lo[n] = (struct option){NULL, 0, NULL, 0};
-  if(s + 3 < solen) {
-    so[s++] = 'h';
-    so[s++] = 'V';
-  }
-  so[s] = '\0';
-}
-
-static const struct ap_option_info *opt_by_val(int val)
-{
-  size_t i;
-  const struct ap_option_info *o;
-  for(i = 0; (o = ap_option_get(i)) != NULL; i++) {
-    if((o->short_name && o->short_name == val) || (int)(2000 + i) == val)
-      return o;
-  }
-  return NULL;
-}
-
-static int parse_args(int argc, char **argv, struct ap_target *t, int *json)
-{
-  struct option lo[CLI_MAXOPT];
-  char so[128];
-  char err[512];
-  int c;
-  build_opts(lo, so, sizeof(so));
-  opterr = 0;
-  while((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-    const struct ap_option_info *o;
-    if(c == CLI_JSON) {
-      *json = 1;
-      continue;
-    }
-    if(c == CLI_HELP) {
-      usage(stdout);
-      return 0;
-    }
-    if(c == CLI_VERSION) {
-      printf("apiprobe %s\n", AP_VERSION);
-      return 0;
-    }
-    if(c == '?' || c == ':') {
-      if(optopt && optopt < 256)
-        snprintf(err, sizeof(err), "option -%c is unknown or needs a value",
-                 optopt);
-      else
-        snprintf(err, sizeof(err), "option '%s' is unknown or needs a value",
-                 argv[optind - 1]);
-      return bad_usage(err);
-    }
-    o = opt_by_val(c);
-    if(!o)
-      return bad_usage("internal option error");
-    if(ap_target_set(t, o->name, o->arg ? optarg : "1", err, sizeof(err)))
-      return bad_usage(err);
-  }
-  if(optind < argc) {
-    if(optind + 1 < argc)
-      return bad_usage("only one URL can be probed");
-    if(ap_target_set(t, "url", argv[optind], err, sizeof(err)))
-      return bad_usage(err);
-  }
-  return -1;
+  return 0;
 }
 
 int main(int argc, char **argv)
@@ -233,10 +162,11 @@ int main(int argc, char **argv)
   char *out = NULL;
 
   ap_target_init(&t);
-  rc = parse_args(argc, argv, &t, &json);
-  if(rc >= 0) {
+  rc = ap_argv_parse(argc, argv, &t, cli_opts, on_opt, &json, err,
+                     sizeof(err));
+  if(rc) {
     ap_target_free(&t);
-    return rc == 0 ? 3 : rc;
+    return rc < 0 ? bad_usage(err) : 0;
   }
   if(ap_target_finish(&t, err, sizeof(err))) {
     ap_target_free(&t);

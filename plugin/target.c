@@ -43,7 +43,7 @@ struct opt_row {
 static const struct opt_row opts[] = {
   {{"url", 'u', "URL",
     "HTTPS URL to probe (default " AP_DEFAULT_URL
-    "; a bare https://host gets " AP_PROBE_PATH ")"},
+    "; https://HOST alone gets " AP_PROBE_PATH ")"},
    OPT_URL, OFF(url)},
   {{"name", 'n', "NAME", "label used in outputs (default: the URL's host)"},
    OPT_STR, OFF(name)},

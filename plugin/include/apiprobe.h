@@ -68,6 +68,8 @@ enum ap_layer {
   XX(NONE, ENV, "none", OK, "")                                                \
   XX(ENV_KEY_FILE_MODE, ENV, "key_file_readable", WARNING,                     \
      "the key file is readable by group or others: chmod 600 it")              \
+  XX(THRESHOLD, ENV, "threshold", WARNING,                                     \
+     "a measurement crossed its threshold (-w/-c, --warn/--crit)")            \
   XX(DNS_NXDOMAIN, DNS, "nxdomain", CRITICAL,                                  \
      "the name does not exist: check the URL's host name and the resolver")    \
   XX(DNS_NO_ADDRESS, DNS, "no_address", CRITICAL,                              \
@@ -268,6 +270,34 @@ const struct ap_option_info *ap_option_get(size_t i);
 /* Is NAME a flag (takes no value)? -1 when NAME is unknown. */
 int ap_option_is_flag(const char *name);
 
+/* ---- command lines of the process faces (plugin/argv.c) ---------------- */
+
+/* A face's own option (beside the core's): ID is handed to the callback. */
+struct ap_argv_extra {
+  const char *name;   /* long option without dashes; NULL ends the list */
+  char short_name;    /* 0 when none */
+  const char *arg;    /* NULL for a flag */
+  const char *help;
+  int id;
+};
+/* Called for each face option; VALUE is NULL for a flag. Return 0 to go
+ * on, anything else to stop parsing with that value (ERR set if < 0). */
+typedef int (*ap_argv_cb)(void *ud, int id, const char *value, char *err,
+                          size_t errlen);
+
+/* Parse ARGV: core options go to ap_target_set(T), the face's EXTRA to CB,
+ * one positional argument is the URL. Returns 0, -1 with ERR naming the
+ * option, or what CB returned. Uses getopt's globals: process faces
+ * only. */
+int ap_argv_parse(int argc, char **argv, struct ap_target *t,
+                  const struct ap_argv_extra *extra, ap_argv_cb cb, void *ud,
+                  char *err, size_t errlen);
+
+/* Write one help line per option (core, then EXTRA) into BUF. Returns the
+ * length it needed. */
+size_t ap_argv_help(const struct ap_argv_extra *extra, char *buf,
+                    size_t buflen);
+
 /* ---- the result: one struct per layer ---------------------------------- */
 
 #define AP_ADDR_MAX 16
@@ -408,5 +438,60 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
 
 /* Exit code a process-per-check face uses for a state (0..3). */
 int ap_state_exit_code(enum ap_state s);
+
+/* Parse "ok", "warning", "critical", "unknown" (case-insensitive). 0 on
+ * success. */
+int ap_state_parse(const char *s, enum ap_state *out);
+
+/* ---- metrics: one table every face maps from (plugin/metrics.c) ------- */
+
+struct ap_metric {
+  const char *name;     /* perfdata label, threshold name, metric suffix */
+  const char *json;     /* where it is in the JSON */
+  const char *uom;      /* "s" or "" */
+  enum ap_layer layer;  /* the layer a threshold on it judges */
+  double min, max;      /* NAN when none */
+  const char *help;
+};
+/* Row I of the metric table, NULL past the end. */
+const struct ap_metric *ap_metric_get(size_t i);
+/* Index of metric NAME, -1 when unknown. */
+int ap_metric_find(const char *name);
+/* Value of metric I in R; NAN when it was not measured. */
+double ap_metric_value(const struct ap_result *r, size_t i);
+
+/* ---- thresholds in Nagios range syntax (plugin/thresholds.c) ---------- */
+
+#define AP_METRIC_MAX 32
+
+/* [@]start:end, "~" for -infinity, end omitted for +infinity; alerts when
+ * the value is outside [start, end] (inside with '@'). */
+struct ap_range {
+  int set;
+  int inside;
+  double start, end;    /* -INFINITY / INFINITY when open */
+  char text[48];        /* as given, for perfdata */
+};
+/* Parse S strictly into R. AP_E_ARG with ERR on any junk. */
+enum ap_code ap_range_parse(const char *s, struct ap_range *r, char *err,
+                            size_t errlen);
+/* Does V raise an alert under R? 0 when R is not set or V is NAN. */
+int ap_range_alert(const struct ap_range *r, double v);
+
+struct ap_thresholds {
+  struct ap_range warn[AP_METRIC_MAX];
+  struct ap_range crit[AP_METRIC_MAX];
+  enum ap_state rate_limited_state; /* default warning */
+  enum ap_state overloaded_state;   /* default warning */
+};
+/* Defaults: certificate days from T (warn below --cert-warn-days, critical
+ * below --cert-crit-days), rate-limited and overloaded are warnings. */
+void ap_thresholds_init(struct ap_thresholds *th, const struct ap_target *t);
+/* Set a range from "METRIC=RANGE" (CRIT: critical, else warning). */
+enum ap_code ap_thresholds_set(struct ap_thresholds *th, int crit,
+                               const char *spec, char *err, size_t errlen);
+/* Judge R's metrics and the auth states by TH, update the layers and the
+ * verdict. */
+void ap_thresholds_apply(const struct ap_thresholds *th, struct ap_result *r);
 
 #endif

@@ -1,0 +1,101 @@
+/* metrics.c -- the one metric table every face maps from: perfdata labels
+ * (Nagios), values (collectd), items (Zabbix) and Prometheus names all use
+ * these names, units and JSON paths, so a metric means the same thing
+ * everywhere. A metric that was not measured is NAN.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define M(name, json, uom, layer, min, max, help)                              \
+  {name, json, uom, AP_LAYER_##layer, min, max, help}
+
+static const struct ap_metric metrics[] = {
+  M("dns_time", "layers.dns.time_s", "s", DNS, 0, NAN,
+    "name resolution time"),
+  M("tcp_time", "layers.tcp.time_s", "s", TCP, 0, NAN, "TCP connect time"),
+  M("proxy_time", "layers.proxy.time_s", "s", PROXY, 0, NAN,
+    "proxy connect + CONNECT time"),
+  M("tls_time", "layers.tls.time_s", "s", TLS, 0, NAN, "TLS handshake time"),
+  M("ttfb", "layers.http.ttfb_s", "s", HTTP, 0, NAN,
+    "request sent to first byte"),
+  M("total_time", "total_s", "s", HTTP, 0, NAN, "whole probe time"),
+  M("cert_days_left", "layers.tls.cert_days_left", "", TLS, NAN, NAN,
+    "days until the leaf certificate expires"),
+  M("chain_min_days_left", "layers.tls.chain_min_days_left", "", TLS, NAN,
+    NAN, "days until the first certificate of the chain expires"),
+  M("http_status", "layers.http.status", "", HTTP, 100, 999,
+    "HTTP status of the answer"),
+  M("ratelimit_requests_remaining",
+    "layers.auth.ratelimit_requests_remaining", "", AUTH, 0, NAN,
+    "requests left in the rate-limit window"),
+  M("ratelimit_tokens_remaining", "layers.auth.ratelimit_tokens_remaining",
+    "", AUTH, 0, NAN, "tokens left in the rate-limit window"),
+  M("retry_after", "layers.auth.retry_after_s", "s", AUTH, 0, NAN,
+    "retry-after the API asked for"),
+  M("clock_skew", "layers.http.clock_skew_s", "s", HTTP, NAN, NAN,
+    "server Date minus the local clock"),
+  M("up", "verdict.state", "", AUTH, 0, 1,
+    "1 when the API answered and accepted (or throttled) the key"),
+};
+
+#define METRIC_COUNT (sizeof(metrics) / sizeof(metrics[0]))
+
+const struct ap_metric *ap_metric_get(size_t i)
+{
+  if(i >= METRIC_COUNT || i >= AP_METRIC_MAX)
+    return NULL;
+  return &metrics[i];
+}
+
+int ap_metric_find(const char *name)
+{
+  size_t i;
+  for(i = 0; i < METRIC_COUNT; i++) {
+    if(!strcmp(metrics[i].name, name))
+      return (int)i;
+  }
+  return -1;
+}
+
+double ap_metric_value(const struct ap_result *r, size_t i)
+{
+  const struct ap_auth_result *a = &r->auth;
+  switch(i) {
+  case 0:
+    return r->dns.h.time_s;
+  case 1:
+    return r->tcp.h.time_s;
+  case 2:
+    return r->proxy.h.time_s;
+  case 3:
+    return r->tls.h.time_s;
+  case 4:
+    return r->http.ttfb_s;
+  case 5:
+    return r->total_s;
+  case 6:
+    return r->tls.cert_days_left;
+  case 7:
+    return r->tls.chain_min_days_left;
+  case 8:
+    return r->http.status ? (double)r->http.status : NAN;
+  case 9:
+    return a->rl_requests_remaining;
+  case 10:
+    return a->rl_tokens_remaining;
+  case 11:
+    return a->retry_after_s;
+  case 12:
+    return r->http.clock_skew_s;
+  case 13:
+    return a->h.state == AP_STATE_OK || a->h.state == AP_STATE_WARNING ||
+                   (a->h.state == AP_STATE_CRITICAL &&
+                    a->h.error == AP_ERR_THRESHOLD)
+             ? 1
+             : 0;
+  default:
+    return NAN;
+  }
+}
