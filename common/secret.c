@@ -176,6 +176,9 @@ void ap_redact(char *text, size_t cap, const struct ap_secret *s)
   const char *p = text;
   if(!text || !cap)
     return;
+  /* fast path: nothing key-like in the text (the common case) */
+  if(!strstr(text, "sk-") && !(s && s->len && strstr(text, s->value)))
+    return;
   while(*p && o + sizeof(mask) < sizeof(out)) {
     size_t skip = 0;
     if(s && s->len && !strncmp(p, s->value, s->len))

@@ -133,9 +133,8 @@ enum ap_error ap_classify(const struct ap_observed *o)
   case CURLE_PEER_FAILED_VERIFICATION:
     if(o->verify_code)
       return ap_classify_verify(o->verify_code);
-    if(o->host_mismatch)
-      return AP_ERR_TLS_HOSTNAME;
-    return AP_ERR_TLS_CERT_INVALID;
+    /* the chain verified: libcurl's own host name check failed */
+    return AP_ERR_TLS_HOSTNAME;
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_SSL_CIPHER:
   case CURLE_SSL_CERTPROBLEM:

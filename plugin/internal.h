@@ -128,6 +128,7 @@ struct ap_tls_capture {
   int alert_protocol;
   int captured;        /* leaf details recorded */
   const char *host;    /* host name to check the leaf against */
+  int check_host;      /* check it ourselves (--insecure) */
   void *store;         /* X509_STORE * to install (not owned) */
   struct ap_tls_result *out;
 };

@@ -613,9 +613,8 @@ static void redact_all(struct ap_result *r, const struct ap_secret *key)
 static void finish(struct probe_ctx *c, double t0)
 {
   c->r->total_s = ap_mono_s() - t0;
-  redact_all(c->r, c->t->key);
+  redact_all(c->r, c->t->key); /* the verdict copies redacted reasons */
   ap_verdict_compute(c->r);
-  redact_all(c->r, c->t->key);
 }
 
 static void transfer(struct probe_ctx *c, const char *proxy,
@@ -694,6 +693,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
     goto out;
   }
   c->tls.host = c->host;
+  c->tls.check_host = t->insecure;
   ap_env_eval(t, c->host, &r->env, proxy, sizeof(proxy));
   if(t->key_file_mode_warning)
     ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE,

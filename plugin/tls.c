@@ -172,7 +172,10 @@ static void capture_leaf(struct ap_tls_capture *c, X509_STORE_CTX *xs,
              sizeof(out->chain_min_subject));
   /* every certificate the server sent, trusted or not */
   chain_min(out, X509_STORE_CTX_get0_untrusted(xs));
-  if(c->host && !host_matches(leaf, c->host))
+  /* with verification on, libcurl checks the name itself and a failure
+   * without an X509 error can only be the name; with --insecure we check
+   * so the result can say what would have failed */
+  if(c->host && c->check_host && !host_matches(leaf, c->host))
     c->host_mismatch = 1;
 }
 
