@@ -24,7 +24,7 @@ static const struct ap_metric metrics[] = {
   M("cert_days_left", "layers.tls.cert_days_left", "", TLS, NAN, NAN,
     "days until the leaf certificate expires"),
   M("chain_min_days_left", "layers.tls.chain_min_days_left", "", TLS, NAN,
-    NAN, "days until the first certificate of the chain expires"),
+    NAN, "days until the first chain certificate expires"),
   M("http_status", "layers.http.status", "", HTTP, 100, 999,
     "HTTP status of the answer"),
   M("ratelimit_requests_remaining",
@@ -37,7 +37,7 @@ static const struct ap_metric metrics[] = {
   M("clock_skew", "layers.http.clock_skew_s", "s", HTTP, NAN, NAN,
     "server Date minus the local clock"),
   M("up", "verdict.state", "", AUTH, 0, 1,
-    "1 when the API answered and accepted (or throttled) the key"),
+    "1 when the API accepted (or throttled) the key"),
 };
 
 #define METRIC_COUNT (sizeof(metrics) / sizeof(metrics[0]))

@@ -1,0 +1,365 @@
+/* check_apiprobe.c -- the Nagios/Icinga face: argv through the core's
+ * option table (plugin/argv.c), one probe, thresholds judged in plugin/,
+ * then the plugin output: a first line "APIPROBE STATE - verdict | all
+ * perfdata", one long-output line per layer, and the exit code 0..3.
+ */
+#include "apiprobe.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum nag_opt {
+  NAG_WARNING = 1,
+  NAG_CRITICAL,
+  NAG_WARN,
+  NAG_CRIT,
+  NAG_RL_STATE,
+  NAG_OL_STATE,
+  NAG_VERBOSE,
+  NAG_HELP,
+  NAG_VERSION
+};
+
+static const struct ap_argv_extra nag_opts[] = {
+  {"warning", 'w', "RANGE", "warning range for total_time (seconds)",
+   NAG_WARNING},
+  {"critical", 'c', "RANGE", "critical range for total_time (seconds)",
+   NAG_CRITICAL},
+  {"warn", 0, "METRIC=RANGE",
+   "warning range for any metric (repeatable; metrics below)", NAG_WARN},
+  {"crit", 0, "METRIC=RANGE", "critical range for any metric (repeatable)",
+   NAG_CRIT},
+  {"rate-limited-state", 0, "STATE",
+   "state when the key is rate limited (default warning)", NAG_RL_STATE},
+  {"overloaded-state", 0, "STATE",
+   "state when the API is overloaded, 529 (default warning)", NAG_OL_STATE},
+  {"verbose", 'v', NULL, "add libcurl's error text to the long output",
+   NAG_VERBOSE},
+  {"help", 'h', NULL, "show this help", NAG_HELP},
+  {"version", 'V', NULL, "show the version", NAG_VERSION},
+  {NULL, 0, NULL, NULL, 0},
+};
+
+struct nag_conf {
+  struct ap_thresholds th;
+  /* ranges are kept as text until the target is final (the cert-days
+   * defaults come from it) */
+  const char *warn_spec[AP_METRIC_MAX * 2];
+  int warn_crit[AP_METRIC_MAX * 2];
+  int nspec;
+  int rl_set, ol_set;
+  enum ap_state rl_state, ol_state;
+  int verbose;
+};
+
+static void nag_usage(void)
+{
+  char buf[8192];
+  size_t i;
+  const struct ap_metric *m;
+  ap_argv_help(nag_opts, buf, sizeof(buf));
+  printf("check_apiprobe %s - can this host use the Anthropic API, and if "
+         "not,\nwhich layer is broken (env dns tcp proxy tls http auth)?\n\n"
+         "Usage: check_apiprobe [-u URL] [-w RANGE] [-c RANGE] "
+         "[--warn M=RANGE]...\n\n%s",
+         AP_VERSION, buf);
+  printf("\nRanges (Nagios syntax): 10 = alert outside 0..10, 10: = below "
+         "10,\n~:10 = above 10, 10:20 = outside 10..20, @10:20 = inside "
+         "10..20.\n\nMetrics (perfdata labels; U when not measured):\n");
+  for(i = 0; (m = ap_metric_get(i)) != NULL; i++)
+    printf("  %-29s %s%s%s%s\n", m->name, m->help, *m->uom ? " (" : "",
+           m->uom, *m->uom ? ")" : "");
+  printf("\nThe key is read from $ANTHROPIC_API_KEY, --key-env VAR or "
+         "--key-file FILE;\nit never goes on the command line and is never "
+         "printed.\n"
+         "Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also bad "
+         "arguments).\n"
+         "Example: check_apiprobe -w 2 -c 5 --warn ttfb=1 "
+         "--crit cert_days_left=14:\n");
+}
+
+static int nag_opt(void *ud, int id, const char *value, char *err,
+                   size_t errlen)
+{
+  struct nag_conf *nc = ud;
+  char spec[128];
+  switch(id) {
+  case NAG_WARNING:
+  case NAG_CRITICAL:
+  case NAG_WARN:
+  case NAG_CRIT:
+    if(nc->nspec >= AP_METRIC_MAX * 2) {
+      snprintf(err, errlen, "too many thresholds");
+      return -1;
+    }
+    if(id == NAG_WARNING || id == NAG_CRITICAL) {
+      /* -w/-c: total_time, kept as a static copy */
+      static char copies[2][128];
+      struct ap_range probe;
+      char rerr[160];
+      if(ap_range_parse(value, &probe, rerr, sizeof(rerr))) {
+        snprintf(err, errlen, "-%c/--%s: %s", id == NAG_WARNING ? 'w' : 'c',
+                 id == NAG_WARNING ? "warning" : "critical", rerr);
+        return -1;
+      }
+      snprintf(spec, sizeof(spec), "total_time=%s", value);
+      snprintf(copies[id == NAG_CRITICAL], sizeof(copies[0]), "%s", spec);
+      nc->warn_spec[nc->nspec] = copies[id == NAG_CRITICAL];
+    } else {
+      nc->warn_spec[nc->nspec] = value;
+    }
+    nc->warn_crit[nc->nspec] = id == NAG_CRITICAL || id == NAG_CRIT;
+    nc->nspec++;
+    return 0;
+  case NAG_RL_STATE:
+  case NAG_OL_STATE:
+    if(ap_state_parse(value, id == NAG_RL_STATE ? &nc->rl_state
+                                                : &nc->ol_state)) {
+      snprintf(err, errlen, "--%s: '%s' is not ok, warning, critical or "
+                            "unknown",
+               id == NAG_RL_STATE ? "rate-limited-state" : "overloaded-state",
+               value);
+      return -1;
+    }
+    if(id == NAG_RL_STATE)
+      nc->rl_set = 1;
+    else
+      nc->ol_set = 1;
+    return 0;
+  case NAG_VERBOSE:
+    nc->verbose = 1;
+    return 0;
+  case NAG_HELP:
+    nag_usage();
+    return 1;
+  case NAG_VERSION:
+    printf("check_apiprobe %s\n", AP_VERSION);
+    return 1;
+  }
+  return 0;
+}
+
+static const char *upper_state(enum ap_state s)
+{
+  switch(s) {
+  case AP_STATE_OK:
+  case AP_STATE_SKIPPED:
+  case AP_STATE_NA:
+    return "OK";
+  case AP_STATE_WARNING:
+    return "WARNING";
+  case AP_STATE_CRITICAL:
+    return "CRITICAL";
+  case AP_STATE_UNKNOWN:
+    return "UNKNOWN";
+  }
+  return "UNKNOWN";
+}
+
+/* A number for perfdata: [-0-9.] only, trailing zeros trimmed. */
+static void perf_num(char *out, size_t n, double v)
+{
+  size_t len;
+  if(isnan(v) || isinf(v)) {
+    out[0] = '\0';
+    return;
+  }
+  snprintf(out, n, "%.6f", v);
+  len = strlen(out);
+  while(len > 1 && out[len - 1] == '0')
+    out[--len] = '\0';
+  if(len && out[len - 1] == '.')
+    out[--len] = '\0';
+  if(!strcmp(out, "-0"))
+    snprintf(out, n, "0");
+}
+
+/* Threshold text for perfdata: the range as given, "" when unset. */
+static const char *perf_range(const struct ap_range *r)
+{
+  return r->set ? r->text : "";
+}
+
+static void print_perfdata(const struct ap_result *r,
+                           const struct ap_thresholds *th)
+{
+  size_t i;
+  const struct ap_metric *m;
+  for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
+    char v[48], mn[48], mx[48];
+    double val = ap_metric_value(r, i);
+    perf_num(v, sizeof(v), val);
+    perf_num(mn, sizeof(mn), m->min);
+    perf_num(mx, sizeof(mx), m->max);
+    printf("%s%s=%s%s;%s;%s;%s;%s", i ? " " : "", m->name, v[0] ? v : "U",
+           v[0] ? m->uom : "", perf_range(&th->warn[i]),
+           perf_range(&th->crit[i]), mn, mx);
+  }
+}
+
+/* Text for the plugin output: '|' would start perfdata, so it becomes '/';
+ * control characters become spaces; at most MAX bytes ("..." if cut). */
+static void clean(char *out, size_t n, const char *in, size_t max)
+{
+  size_t i;
+  size_t len = strlen(in);
+  if(max > n - 1)
+    max = n - 1;
+  for(i = 0; i < len && i < max; i++) {
+    char ch = in[i];
+    out[i] = ch == '|' ? '/' : ((unsigned char)ch < 0x20 ? ' ' : ch);
+  }
+  out[i] = '\0';
+  if(len > max && max > 3)
+    memcpy(out + max - 3, "...", 4);
+}
+
+static void long_line(const char *name, const struct ap_layer_head *h,
+                      const char *detail)
+{
+  char t[32] = "";
+  char text[AP_TEXT];
+  clean(text, sizeof(text), h->reason[0] ? h->reason : detail, AP_TEXT);
+  if(!isnan(h->time_s))
+    snprintf(t, sizeof(t), " %.3f s", h->time_s);
+  printf("%s: %s%s%s%s%s%s\n", name,
+         h->state == AP_STATE_SKIPPED || h->state == AP_STATE_NA
+           ? ap_state_name(h->state)
+           : upper_state(h->state),
+         h->error != AP_ERR_NONE ? " " : "",
+         h->error != AP_ERR_NONE ? ap_error_name(h->error) : "", t,
+         text[0] ? " - " : "", text);
+}
+
+static void print_long(const struct ap_result *r, int verbose)
+{
+  char d[512];
+  long_line("env", &r->env.h, r->env.proxy[0] ? r->env.proxy : "");
+  snprintf(d, sizeof(d), "%s%s%s", r->dns.address_count ? r->dns.addresses[0]
+                                                        : "",
+           r->dns.address_count > 1 ? " ..." : "", "");
+  long_line("dns", &r->dns.h, d);
+  snprintf(d, sizeof(d), "%s", r->tcp.address);
+  long_line("tcp", &r->tcp.h, d);
+  long_line("proxy", &r->proxy.h, r->proxy.url);
+  d[0] = '\0';
+  if(r->tls.version[0])
+    snprintf(d, sizeof(d), "%s %s, cert %s expires in %.1f days",
+             r->tls.version, r->tls.cipher, r->tls.cert_subject,
+             r->tls.cert_days_left);
+  long_line("tls", &r->tls.h, d);
+  d[0] = '\0';
+  if(r->http.status)
+    snprintf(d, sizeof(d), "HTTP %ld%s%s", r->http.status,
+             r->http.request_id[0] ? " request-id " : "",
+             r->http.request_id);
+  long_line("http", &r->http.h, d);
+  long_line("auth", &r->auth.h, "");
+  clean(d, sizeof(d), r->verdict.hint, sizeof(d));
+  if(d[0])
+    printf("hint: %s\n", d);
+  clean(d, sizeof(d), r->key_source, sizeof(d));
+  printf("key: %s %s\n", d, r->key_fingerprint);
+  clean(d, sizeof(d), r->curl_error, sizeof(d));
+  if(verbose && d[0])
+    printf("libcurl: %s\n", d);
+}
+
+/* -t is the scheduler's limit too: keep a margin for process start and
+ * output so the plugin always ends by itself before it. */
+static int set_budget(struct ap_target *t, char *err, size_t errlen)
+{
+  double margin = t->timeout_s * 0.1 < 0.25 ? t->timeout_s * 0.1 : 0.25;
+  char v[32];
+  snprintf(v, sizeof(v), "%.3f", t->timeout_s - margin);
+  if(ap_target_set(t, "timeout", v, err, errlen))
+    return -1;
+  if(t->connect_timeout_s > t->timeout_s)
+    t->connect_timeout_s = t->timeout_s;
+  return 0;
+}
+
+static int unknown(const char *msg)
+{
+  printf("APIPROBE UNKNOWN - %s\n", msg);
+  return 3;
+}
+
+static void on_alarm(int sig)
+{
+  static const char msg[] = "APIPROBE CRITICAL - plugin timed out\n";
+  (void)sig;
+  if(write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+    _exit(2);
+  _exit(2);
+}
+
+int main(int argc, char **argv)
+{
+  struct ap_target t;
+  struct ap_result r;
+  struct nag_conf nc;
+  char err[512];
+  int rc, i;
+
+  memset(&nc, 0, sizeof(nc));
+  ap_target_init(&t);
+  rc = ap_argv_parse(argc, argv, &t, nag_opts, nag_opt, &nc, err,
+                     sizeof(err));
+  if(rc) {
+    ap_target_free(&t);
+    if(rc > 0)
+      return 3; /* --help, --version: exit 3 as the guidelines say */
+    printf("APIPROBE UNKNOWN - %s\nUsage: check_apiprobe [-u URL] [-w RANGE]"
+           " [-c RANGE] [options]; see --help\n",
+           err);
+    return 3;
+  }
+  if(ap_target_finish(&t, err, sizeof(err))) {
+    ap_target_free(&t);
+    return unknown(err);
+  }
+  if(set_budget(&t, err, sizeof(err))) {
+    ap_target_free(&t);
+    return unknown(err);
+  }
+  ap_thresholds_init(&nc.th, &t);
+  for(i = 0; i < nc.nspec; i++) {
+    if(ap_thresholds_set(&nc.th, nc.warn_crit[i], nc.warn_spec[i], err,
+                         sizeof(err))) {
+      ap_target_free(&t);
+      return unknown(err);
+    }
+  }
+  if(nc.rl_set)
+    nc.th.rate_limited_state = nc.rl_state;
+  if(nc.ol_set)
+    nc.th.overloaded_state = nc.ol_state;
+  if(ap_global_init()) {
+    ap_target_free(&t);
+    return unknown("cannot initialise libcurl with OpenSSL");
+  }
+  /* the probe stops itself at --timeout; this is only a backstop */
+  signal(SIGALRM, on_alarm);
+  alarm((unsigned)ceil(t.timeout_s) + 1);
+  ap_probe_run(&t, &r);
+  alarm(0);
+  ap_thresholds_apply(&nc.th, &r);
+  clean(err, sizeof(err), r.verdict.reason, 100);
+  printf("APIPROBE %s - %s%s%s%s%s | ", upper_state(r.verdict.state),
+         r.verdict.error != AP_ERR_NONE ? ap_layer_name(r.verdict.layer) : "",
+         r.verdict.error != AP_ERR_NONE ? " " : "",
+         r.verdict.error != AP_ERR_NONE ? ap_error_name(r.verdict.error) : "",
+         r.verdict.error != AP_ERR_NONE ? ": " : "API ok: ", err);
+  print_perfdata(&r, &nc.th);
+  printf("\n");
+  print_long(&r, nc.verbose);
+  rc = ap_state_exit_code(r.verdict.state);
+  ap_target_free(&t);
+  ap_global_cleanup();
+  return rc;
+}
