@@ -141,18 +141,28 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
   struct envelope e;
   enum ap_error err;
   const char *ct = a->content_type ? a->content_type : "";
+  int ok2xx = a->status >= 200 && a->status < 300;
 
+  memset(&e, 0, sizeof(e));
+  auth->key_sent = a->key_sent;
+  auth->error_type[0] = auth->error_code[0] = '\0';
+  if(a->status >= 300 && a->status < 400)
+    return AP_ERR_HTTP_REDIRECT;
+  /* a success the API itself sent (it carries a request-id): the key was
+   * accepted, whatever the body lists (a model list, one model ...); no
+   * need to parse it, which is most of this layer's cost per probe */
+  if(ok2xx && a->has_request_id) {
+    e.has_data = 1;
+    goto success;
+  }
   parse_envelope(a->body, a->body_len, &e);
   ap_strlcpy(auth->error_type, e.type, sizeof(auth->error_type));
   ap_strlcpy(auth->error_code, e.code, sizeof(auth->error_code));
-  auth->key_sent = a->key_sent;
-
-  if(a->status >= 300 && a->status < 400)
-    return AP_ERR_HTTP_REDIRECT;
   if(!a->has_request_id && !e.api && !(a->status == 200 && e.has_data))
     return non_api(a, &e);
 
-  if(a->status >= 200 && a->status < 300) {
+success:
+  if(ok2xx) {
     if(e.has_data && !a->key_sent) {
       auth->h.state = AP_STATE_UNKNOWN;
       auth->h.error = AP_ERR_AUTH_NO_KEY;

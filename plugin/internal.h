@@ -121,7 +121,19 @@ struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
 void ap_verdict_compute(struct ap_result *r);
 
 /* ---- tls.c ---- */
+/* The last leaf seen and its printed names: a resident probe meets the
+ * same certificate again and again, and printing names is most of what
+ * recording a certificate costs. Owned by the prober. */
+struct ap_leaf_cache {
+  void *leaf; /* X509 *, one reference held */
+  char subject[AP_TEXT];
+  char issuer[AP_TEXT];
+  char sans[AP_TEXT];
+};
+void ap_leaf_cache_clear(struct ap_leaf_cache *lc);
+
 struct ap_tls_capture {
+  struct ap_leaf_cache *cache; /* may be NULL */
   int started, done;
   int verify_code, verify_depth;
   int host_mismatch;

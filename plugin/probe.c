@@ -28,6 +28,7 @@ struct ap_prober {
   CURL *easy;
   void *store;                 /* X509_STORE * */
   struct curl_slist *headers;  /* holds the key: wiped on free */
+  struct ap_leaf_cache leaf;   /* names of the last certificate */
   char body[AP_BODY_MAX];
 };
 
@@ -81,6 +82,7 @@ void ap_prober_free(struct ap_prober *p)
   if(p->easy)
     curl_easy_cleanup(p->easy);
   ap_tls_store_free(p->store);
+  ap_leaf_cache_clear(&p->leaf);
   slist_wipe_free(p->headers);
   OPENSSL_cleanse(p->body, sizeof(p->body));
   free(p);
@@ -210,8 +212,7 @@ static void result_init(struct ap_result *r, const struct ap_target *t)
   ap_strlcpy(r->provider, "anthropic", sizeof(r->provider));
   if(t->name)
     ap_strlcpy(r->name, t->name, sizeof(r->name));
-  if(t->url)
-    ap_url_redact(t->url, r->url, sizeof(r->url));
+  ap_strlcpy(r->url, t->url_shown, sizeof(r->url));
   ap_strlcpy(r->key_source, t->key_source, sizeof(r->key_source));
   ap_strlcpy(r->key_fingerprint, t->key_fingerprint,
              sizeof(r->key_fingerprint));
@@ -518,8 +519,9 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
     ap_strlcpy(r->http.content_type, h->content_type,
                sizeof(r->http.content_type));
     ap_strlcpy(r->http.server, h->server, sizeof(r->http.server));
-    ap_url_host(h->location, r->http.location_host,
-                sizeof(r->http.location_host));
+    if(h->location[0])
+      ap_url_host(h->location, r->http.location_host,
+                  sizeof(r->http.location_host));
     /* Date has whole seconds: the server's clock read somewhere in
      * [date, date + 1), so its midpoint is the unbiased estimate */
     if(!isnan(h->date))
@@ -687,8 +689,9 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   c->r = r;
   c->tls.out = &r->tls;
   ap_headers_init(&c->hdr);
-  if(ap_url_host(t->url, c->host, sizeof(c->host)) ||
-     ap_url_port(t->url, &c->port)) {
+  ap_strlcpy(c->host, t->url_host, sizeof(c->host));
+  c->port = t->url_port;
+  if(!c->host[0] || !c->port) {
     rc = AP_E_CONFIG;
     goto out;
   }
@@ -710,6 +713,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   }
   c->p = t->prober;
   c->tls.store = c->p->store;
+  c->tls.cache = &c->p->leaf;
   budget = t->connect_timeout_s < t->timeout_s ? t->connect_timeout_s
                                                : t->timeout_s;
   if(step_dns(c, proxy, &resolve, budget))

@@ -440,12 +440,17 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
   rc = load_key(t, err, errlen);
   if(rc)
     return rc;
-  if(!t->name) {
-    char host[AP_TEXT];
-    if(ap_url_host(t->url, host, sizeof(host)))
-      ap_strlcpy(host, "target", sizeof(host));
-    rc = set_str(&t->name, host, err, errlen);
+  /* parsed once here, not on every probe */
+  if(ap_url_host(t->url, t->url_host, sizeof(t->url_host)) ||
+     ap_url_port(t->url, &t->url_port)) {
+    snprintf(err, errlen, "--url: cannot parse %s", t->url);
+    return AP_E_CONFIG;
   }
+  ap_url_redact(t->url, t->url_shown, sizeof(t->url_shown));
+  ap_prober_free(t->prober);
+  t->prober = NULL;
+  if(!t->name)
+    rc = set_str(&t->name, t->url_host, err, errlen);
   return rc;
 }
 

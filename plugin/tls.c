@@ -152,6 +152,37 @@ static int host_matches(X509 *leaf, const char *host)
   return X509_check_host(leaf, host, 0, 0, NULL) == 1;
 }
 
+void ap_leaf_cache_clear(struct ap_leaf_cache *lc)
+{
+  X509_free(lc->leaf);
+  memset(lc, 0, sizeof(*lc));
+}
+
+/* Subject, issuer and SANs of LEAF into OUT, from the cache when LEAF is
+ * the certificate seen last time (X509_cmp compares the cached hashes). */
+static void leaf_names(struct ap_leaf_cache *lc, X509 *leaf,
+                       struct ap_tls_result *out)
+{
+  if(lc && lc->leaf && !X509_cmp(lc->leaf, leaf)) {
+    ap_strlcpy(out->cert_subject, lc->subject, sizeof(out->cert_subject));
+    ap_strlcpy(out->cert_issuer, lc->issuer, sizeof(out->cert_issuer));
+    ap_strlcpy(out->cert_sans, lc->sans, sizeof(out->cert_sans));
+    return;
+  }
+  name_line(X509_get_subject_name(leaf), out->cert_subject,
+            sizeof(out->cert_subject));
+  name_line(X509_get_issuer_name(leaf), out->cert_issuer,
+            sizeof(out->cert_issuer));
+  sans_line(leaf, out->cert_sans, sizeof(out->cert_sans));
+  if(!lc || !X509_up_ref(leaf))
+    return;
+  X509_free(lc->leaf);
+  lc->leaf = leaf;
+  ap_strlcpy(lc->subject, out->cert_subject, sizeof(lc->subject));
+  ap_strlcpy(lc->issuer, out->cert_issuer, sizeof(lc->issuer));
+  ap_strlcpy(lc->sans, out->cert_sans, sizeof(lc->sans));
+}
+
 static void capture_leaf(struct ap_tls_capture *c, X509_STORE_CTX *xs,
                          SSL *ssl)
 {
@@ -161,11 +192,7 @@ static void capture_leaf(struct ap_tls_capture *c, X509_STORE_CTX *xs,
   ap_tls_session_info(ssl, out);
   if(!leaf)
     return;
-  name_line(X509_get_subject_name(leaf), out->cert_subject,
-            sizeof(out->cert_subject));
-  name_line(X509_get_issuer_name(leaf), out->cert_issuer,
-            sizeof(out->cert_issuer));
-  sans_line(leaf, out->cert_sans, sizeof(out->cert_sans));
+  leaf_names(c->cache, leaf, out);
   out->cert_days_left = days_left(leaf);
   out->chain_min_days_left = out->cert_days_left;
   ap_strlcpy(out->chain_min_subject, out->cert_subject,

@@ -210,6 +210,7 @@ int ap_state_rank(enum ap_state s);
 /* ---- the target: what to probe, filled through the option table ------- */
 
 #define AP_MAX_RESOLVE 8
+#define AP_TARGET_TEXT 256
 
 /* Values are owned by the target; set them only through ap_target_set(). */
 struct ap_target {
@@ -235,6 +236,9 @@ struct ap_target {
   char key_source[128];  /* "env:NAME", "file:PATH" or "none" */
   char key_fingerprint[24];
   int key_file_mode_warning;
+  char url_host[AP_TARGET_TEXT]; /* the URL's host, without brackets */
+  int url_port;
+  char url_shown[AP_TARGET_TEXT * 2]; /* the URL with userinfo removed */
   struct ap_prober *prober; /* reusable handles; private to plugin/ */
 };
 
