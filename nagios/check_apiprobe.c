@@ -345,7 +345,7 @@ int main(int argc, char **argv)
   }
   /* the probe stops itself at --timeout; this is only a backstop */
   signal(SIGALRM, on_alarm);
-  alarm((unsigned)ceil(t.timeout_s) + 1);
+  alarm((unsigned)t.timeout_s + 2);
   ap_probe_run(&t, &r);
   alarm(0);
   ap_thresholds_apply(&nc.th, &r);

@@ -149,11 +149,10 @@ static void fill_addresses(struct ap_dns_result *dns,
 
 static void deadline_ts(double timeout_s, struct timespec *ts)
 {
-  double whole;
-  double frac;
+  time_t whole = (time_t)timeout_s;
+  double frac = timeout_s - (double)whole;
   clock_gettime(CLOCK_MONOTONIC, ts);
-  frac = modf(timeout_s, &whole);
-  ts->tv_sec += (time_t)whole;
+  ts->tv_sec += whole;
   ts->tv_nsec += (long)(frac * 1e9);
   if(ts->tv_nsec >= 1000000000L) {
     ts->tv_sec++;

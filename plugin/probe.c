@@ -84,7 +84,8 @@ void ap_prober_free(struct ap_prober *p)
   ap_tls_store_free(p->store);
   ap_leaf_cache_clear(&p->leaf);
   slist_wipe_free(p->headers);
-  OPENSSL_cleanse(p->body, sizeof(p->body));
+  /* the body is wiped after each probe (only the bytes used: touching the
+   * whole buffer would make it resident) */
   free(p);
 }
 
@@ -334,10 +335,15 @@ static int step_dns(struct probe_ctx *c, const char *proxy,
   return failed ? -1 : 0;
 }
 
+/* Seconds to whole milliseconds, rounded up, at least 1 (no libm: one
+ * library less to map in a process-per-check plugin). */
 static long ms_of(double s)
 {
-  double ms = ceil(s * 1000.0);
-  return ms < 1 ? 1 : (long)ms;
+  double ms = s * 1000.0;
+  long whole = (long)ms;
+  if((double)whole < ms)
+    whole++;
+  return whole < 1 ? 1 : whole;
 }
 
 static void setup(struct probe_ctx *c, struct curl_slist *resolve,
