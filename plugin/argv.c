@@ -85,7 +85,11 @@ int ap_argv_parse(int argc, char **argv, struct ap_target *t,
     const struct ap_option_info *o;
     int done = 0;
     if(c == '?' || c == ':') {
-      if(optopt > 0 && optopt < 256)
+      const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+      if(!strncmp(word, "--", 2))
+        snprintf(err, errlen, "option '%s' is unknown or needs a value",
+                 word);
+      else if(optopt > 0 && optopt < 256)
         snprintf(err, errlen, "option -%c is unknown or needs a value",
                  optopt);
       else

@@ -53,6 +53,8 @@ enum ap_code ap_range_parse(const char *s, struct ap_range *r, char *err,
   v.start = 0;
   v.end = INFINITY;
   if(colon) {
+    if(colon == buf && !colon[1])
+      goto bad; /* ":" alone */
     *colon = '\0';
     if(!strcmp(buf, "~"))
       v.start = -INFINITY;

@@ -51,8 +51,10 @@ static const struct auth_case auth_cases[] = {
    AP_ERR_NONE, AP_STATE_OK, AP_ERR_NONE, "", ""},
   {"200 model list, no key sent", 200, "{\"data\":[]}", JSON, 1, 0,
    AP_ERR_NONE, AP_STATE_UNKNOWN, AP_ERR_AUTH_NO_KEY, "", ""},
+  /* a 2xx the API sent (request-id) means the key was accepted, whatever
+   * the body is (the body is not even parsed) */
   {"200 with request-id but not a model list", 200, "{\"models\":[]}", JSON,
-   1, 1, AP_ERR_NONE, AP_STATE_UNKNOWN, AP_ERR_AUTH_UNEXPECTED, "", ""},
+   1, 1, AP_ERR_NONE, AP_STATE_OK, AP_ERR_NONE, "", ""},
   {"401 invalid x-api-key", 401,
    ENVELOPE("authentication_error", "invalid x-api-key"), JSON, 1, 1,
    AP_ERR_NONE, AP_STATE_CRITICAL, AP_ERR_AUTH_INVALID_KEY,
@@ -154,7 +156,7 @@ static const struct auth_case auth_cases[] = {
    AP_ERR_HTTP_REDIRECT, 0, 0, "", ""},
   {"307 redirect with an API envelope", 307,
    ENVELOPE("invalid_request_error", "moved"), JSON, 1, 1,
-   AP_ERR_HTTP_REDIRECT, 0, 0, "invalid_request_error", ""},
+   AP_ERR_HTTP_REDIRECT, 0, 0, "", ""},
 
   /* broken bodies */
   {"truncated JSON, no request-id", 401,
@@ -167,8 +169,10 @@ static const struct auth_case auth_cases[] = {
    AP_STATE_CRITICAL, AP_ERR_AUTH_SERVER_ERROR, "", ""},
   {"NULL body with request-id", 404, NULL, NULL, 1, 1, AP_ERR_NONE,
    AP_STATE_UNKNOWN, AP_ERR_AUTH_NOT_FOUND, "", ""},
-  {"[] with request-id", 200, "[]", JSON, 1, 1, AP_ERR_NONE,
-   AP_STATE_UNKNOWN, AP_ERR_AUTH_UNEXPECTED, "", ""},
+  {"[] with request-id", 200, "[]", JSON, 1, 1, AP_ERR_NONE, AP_STATE_OK,
+   AP_ERR_NONE, "", ""},
+  {"[] with request-id, 429", 429, "[]", JSON, 1, 1, AP_ERR_NONE,
+   AP_STATE_WARNING, AP_ERR_AUTH_RATE_LIMITED, "", ""},
   {"[] without request-id", 200, "[]", JSON, 0, 1, AP_ERR_HTTP_NOT_API, 0, 0,
    "", ""},
   {"type error without error object, request-id", 400, "{\"type\":\"error\"}",
@@ -314,7 +318,8 @@ static void test_auth_deep_nesting(void **state)
       assert_non_null(body);
       memset(body, '[', depths[i]);
       init_auth(&auth);
-      a.status = 200;
+      /* with a request-id only an error answer is parsed */
+      a.status = with_id[j] ? 429 : 200;
       a.body = body;
       a.body_len = depths[i];
       a.content_type = JSON;
@@ -323,8 +328,8 @@ static void test_auth_deep_nesting(void **state)
       got = ap_auth_classify(&a, &auth);
       if(with_id[j]) {
         assert_int_equal(got, AP_ERR_NONE);
-        assert_int_equal(auth.h.error, AP_ERR_AUTH_UNEXPECTED);
-        assert_true(contains_status(auth.h.reason, 200));
+        assert_int_equal(auth.h.error, AP_ERR_AUTH_RATE_LIMITED);
+        assert_true(contains_status(auth.h.reason, 429));
       } else {
         assert_int_equal(got, AP_ERR_HTTP_NOT_API);
       }
