@@ -1,12 +1,15 @@
 #!/bin/sh
 # deps.sh -- install the Debian 12 packages apiprobe needs, only if missing.
 #   scripts/deps.sh build   compiler, CMake, libcurl (OpenSSL), json-c
-#   scripts/deps.sh test    the above plus cmocka, python3, valgrind
+#   scripts/deps.sh test    the above plus cmocka, python3, valgrind and the
+#                           schedulers the host tests run (nagios4, icinga2)
 set -eu
 BUILD="build-essential cmake pkg-config ca-certificates libcurl4-openssl-dev
 libssl-dev libjson-c-dev"
-# python3: the integration driver (tests/integration/scenarios.py)
-TEST="$BUILD libcmocka-dev python3 valgrind"
+# python3: the integration driver (tests/integration/scenarios.py);
+# nagios4-core, icinga2-*: the real schedulers of tests/hosts
+TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
+icinga2-common"
 case "${1:-build}" in
   build) PKGS=$BUILD ;;
   test) PKGS=$TEST ;;
