@@ -80,7 +80,7 @@ include "$SHIPPED_CONF"
 include "$T/apiprobe-keys.conf"
 
 object FileLogger "main-log" {
-  severity = "information"
+  severity = "notice"       // logs each plugin run and its exit code
   path = LogDir + "/icinga2.log"
 }
 object CheckerComponent "checker" { }
@@ -159,14 +159,19 @@ read_spool() {
 }
 
 ALL=
-for ((i = 0; i < 600; i++)); do # up to 30 s
-  kill -0 "$IPID" 2>/dev/null || { cat "$T/icinga2.out" >&2; die "icinga2 exited early"; }
-  if [ "$(read_spool | cut -f1 | sort -u | wc -l)" -eq 5 ]; then ALL=1; break; fi
-  sleep 0.05
+DEADLINE=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$DEADLINE" ]; do
+  alive "$IPID" || { cat "$T/icinga2.out" >&2; die "icinga2 exited early"; }
+  if [ "$(read_spool | cut -d$'\037' -f1 | sort -u | wc -l)" -eq 5 ]; then ALL=1; break; fi
+  sleep 0.1
 done
 T1=$(date +%s.%N)
 if [ -z "$ALL" ]; then
   note "icinga2.log:"; sed 's/^/#   /' "$T/log/icinga2.log" >&2
+  note "processes under icinga2:"
+  for d in $(descendants "$IPID"); do
+    ps -o pid=,ppid=,stat=,etime=,wchan:24=,args= -p "${d%%:*}" 2>/dev/null | sed 's/^/#   /' >&2
+  done
   die "not all 5 services were recorded by the PerfdataWriter within 30 s"
 fi
 note "all 5 results in the perfdata spool after $(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }') s"

@@ -184,8 +184,9 @@ read_status() {
 }
 
 ALL=
-for ((i = 0; i < 400; i++)); do # up to 20 s
-  kill -0 "$NPID" 2>/dev/null || { cat "$T/nagios.out" >&2; die "nagios4 exited early"; }
+DEADLINE=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$DEADLINE" ]; do
+  alive "$NPID" || { cat "$T/nagios.out" >&2; die "nagios4 exited early"; }
   if [ -s "$T/status.dat" ] && [ -s "$T/service-perfdata.txt" ]; then
     n_status=$(read_status | awk -F'\037' '$6 == 1' | wc -l)
     n_perf=$(cut -f2 "$T/service-perfdata.txt" | sort -u | wc -l)
@@ -196,6 +197,10 @@ done
 T1=$(date +%s.%N)
 if [ -z "$ALL" ]; then
   note "nagios.log:"; sed 's/^/#   /' "$T/nagios.log" >&2
+  note "processes under nagios4:"
+  for d in $(descendants "$NPID"); do
+    ps -o pid=,ppid=,stat=,etime=,wchan:24=,args= -p "${d%%:*}" 2>/dev/null | sed 's/^/#   /' >&2
+  done
   die "not all 5 services were checked within 20 s"
 fi
 note "all 5 results after $(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }') s"
