@@ -289,11 +289,32 @@ static int unknown(const char *msg)
   return 3;
 }
 
+/* The backstop's output, built before the alarm is armed (a signal
+ * handler may only write): every label, U, up=0. */
+static char alarm_msg[2048];
+static size_t alarm_len;
+
+static void alarm_prepare(void)
+{
+  size_t i;
+  const struct ap_metric *m;
+  int n = snprintf(alarm_msg, sizeof(alarm_msg),
+                   "APIPROBE CRITICAL - plugin timed out |");
+  for(i = 0; n > 0 && (size_t)n < sizeof(alarm_msg) &&
+             (m = ap_metric_get(i)) != NULL;
+      i++)
+    n += snprintf(alarm_msg + n, sizeof(alarm_msg) - (size_t)n, " %s=%s",
+                  m->name, strcmp(m->name, "up") ? "U" : "0");
+  if(n > 0 && (size_t)n < sizeof(alarm_msg) - 1) {
+    alarm_msg[n++] = '\n';
+    alarm_len = (size_t)n;
+  }
+}
+
 static void on_alarm(int sig)
 {
-  static const char msg[] = "APIPROBE CRITICAL - plugin timed out\n";
   (void)sig;
-  if(write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+  if(write(STDOUT_FILENO, alarm_msg, alarm_len) < 0)
     _exit(2);
   _exit(2);
 }
@@ -344,6 +365,7 @@ int main(int argc, char **argv)
     return unknown("cannot initialise libcurl with OpenSSL");
   }
   /* the probe stops itself at --timeout; this is only a backstop */
+  alarm_prepare();
   signal(SIGALRM, on_alarm);
   alarm((unsigned)t.timeout_s + 2);
   ap_probe_run(&t, &r);

@@ -25,6 +25,9 @@ struct dns_job {
   int rc;
   int family;
   struct addrinfo *res;
+  pthread_t tid;
+  int started;  /* a thread runs the lookup */
+  double t0;    /* monotonic start */
   char host[AP_TEXT];
 };
 
@@ -147,31 +150,28 @@ static void fill_addresses(struct ap_dns_result *dns,
   }
 }
 
-static void deadline_ts(double timeout_s, struct timespec *ts)
+/* CLOCK_MONOTONIC time T0 + TIMEOUT_S as a timespec. */
+static void deadline_ts(double t0, double timeout_s, struct timespec *ts)
 {
-  time_t whole = (time_t)timeout_s;
-  double frac = timeout_s - (double)whole;
-  clock_gettime(CLOCK_MONOTONIC, ts);
-  ts->tv_sec += whole;
-  ts->tv_nsec += (long)(frac * 1e9);
+  double at = t0 + timeout_s;
+  ts->tv_sec = (time_t)at;
+  ts->tv_nsec = (long)((at - (double)ts->tv_sec) * 1e9);
   if(ts->tv_nsec >= 1000000000L) {
     ts->tv_sec++;
     ts->tv_nsec -= 1000000000L;
   }
 }
 
-/* Run the job on a thread and wait up to TIMEOUT_S. Returns 1 on timeout;
- * on success the job's result moves to the caller through *PRES. */
-static int job_wait(struct dns_job *j, double timeout_s,
-                    struct addrinfo **pres, int *prc)
+struct ap_dns_job *ap_dns_start(const char *host, int family)
 {
+  struct dns_job *j = calloc(1, sizeof(*j));
   pthread_attr_t attr;
   pthread_condattr_t ca;
-  pthread_t tid;
-  struct timespec until;
-  int timed_out = 0;
-  int started;
-
+  if(!j)
+    return NULL;
+  ap_strlcpy(j->host, host, sizeof(j->host));
+  j->family = family;
+  j->t0 = ap_mono_s();
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&j->cv, &ca);
@@ -180,16 +180,29 @@ static int job_wait(struct dns_job *j, double timeout_s,
   j->refs = 2;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256 * 1024);
-  started = !pthread_create(&tid, &attr, job_thread, j);
-  if(!started) {
+  j->started = !pthread_create(&j->tid, &attr, job_thread, j);
+  pthread_attr_destroy(&attr);
+  if(!j->started) {
     /* no thread: resolve here, unbounded but correct */
     j->refs = 1;
     j->rc = family_check(j->host, j->family,
                          lookup(j->host, j->family, &j->res));
     j->done = 1;
   }
-  pthread_attr_destroy(&attr);
-  deadline_ts(timeout_s, &until);
+  return (struct ap_dns_job *)j;
+}
+
+/* Wait for J until its start + TIMEOUT_S. Returns 1 on timeout; on success
+ * the job's result moves to the caller through *PRES. Consumes J. */
+static int job_wait(struct dns_job *j, double timeout_s,
+                    struct addrinfo **pres, int *prc)
+{
+  struct timespec until;
+  int timed_out = 0;
+  int started = j->started;
+  pthread_t tid = j->tid;
+
+  deadline_ts(j->t0, timeout_s, &until);
   pthread_mutex_lock(&j->mu);
   while(!j->done) {
     if(pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT) {
@@ -214,27 +227,21 @@ static int job_wait(struct dns_job *j, double timeout_s,
   return timed_out;
 }
 
-int ap_dns_resolve(const char *host, int family, double timeout_s,
-                   struct ap_dns_result *dns)
+int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
+                  double timeout_s, struct ap_dns_result *dns)
 {
-  struct dns_job *j;
+  struct dns_job *j = (struct dns_job *)job;
   struct addrinfo *res = NULL;
   int rc = EAI_MEMORY;
-  int timed_out;
-  double t0 = ap_mono_s();
+  int timed_out = 0;
+  double t0 = j ? j->t0 : ap_mono_s();
   double elapsed;
   enum ap_error e;
 
   ap_strlcpy(dns->host, host, sizeof(dns->host));
   ap_strlcpy(dns->source, "resolver", sizeof(dns->source));
-  j = calloc(1, sizeof(*j));
-  if(!j) {
-    timed_out = 0;
-  } else {
-    ap_strlcpy(j->host, host, sizeof(j->host));
-    j->family = family;
+  if(j)
     timed_out = job_wait(j, timeout_s, &res, &rc);
-  }
   elapsed = ap_mono_s() - t0;
   dns->h.time_s = elapsed;
   e = ap_dns_classify(rc, timed_out, elapsed);
@@ -264,4 +271,11 @@ int ap_dns_resolve(const char *host, int family, double timeout_s,
   }
   dns->h.state = AP_STATE_OK;
   return 0;
+}
+
+int ap_dns_resolve(const char *host, int family, double timeout_s,
+                   struct ap_dns_result *dns)
+{
+  return ap_dns_finish(ap_dns_start(host, family), host, family, timeout_s,
+                       dns);
 }

@@ -38,6 +38,13 @@ int ap_noproxy_match(const char *host, const char *list);
  * (state, error, time, addresses). Returns 0 when addresses were found. */
 int ap_dns_resolve(const char *host, int family, double timeout_s,
                    struct ap_dns_result *dns);
+/* The same in two steps, so many lookups can run at once: start a lookup
+ * (NULL when out of memory: finish then reports a failure), then finish it,
+ * waiting until its start + TIMEOUT_S at most. Finish consumes JOB. */
+struct ap_dns_job;
+struct ap_dns_job *ap_dns_start(const char *host, int family);
+int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
+                  double timeout_s, struct ap_dns_result *dns);
 /* Map a getaddrinfo() code (and whether our wait timed out / how long the
  * resolver took) to an error. */
 enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s);

@@ -46,6 +46,13 @@ struct probe_ctx {
   char host[AP_TEXT];
   int port;
   char errbuf[CURL_ERROR_SIZE];
+  char proxy[AP_TEXT * 2];     /* proxy URL to use, "" none */
+  struct curl_slist *resolve;  /* pinned addresses for libcurl */
+  struct ap_dns_job *dns_job;  /* lookup under way (begin -> ready) */
+  int dns_started;
+  int failed;                  /* could not probe: the result says why */
+  int completed;
+  double t0;                   /* mono, start of the probe */
 };
 
 enum ap_code ap_global_init(void)
@@ -318,7 +325,10 @@ static int step_dns(struct probe_ctx *c, const char *proxy,
       *res = slist_add(*res, c->t->resolve[i], &failed);
     return failed ? -1 : 0;
   }
-  if(ap_dns_resolve(c->host, c->t->ip_family, budget, dns)) {
+  if(!c->dns_started)
+    c->dns_job = ap_dns_start(c->host, c->t->ip_family);
+  c->dns_started = 0; /* finish consumes the job */
+  if(ap_dns_finish(c->dns_job, c->host, c->t->ip_family, budget, dns)) {
     ap_layer_fail(c->r, AP_LAYER_DNS, dns->h.error, dns->h.reason);
     return -1;
   }
@@ -625,19 +635,14 @@ static void finish(struct probe_ctx *c, double t0)
   ap_verdict_compute(c->r);
 }
 
-static void transfer(struct probe_ctx *c, const char *proxy,
-                     struct curl_slist *resolve, double remaining,
-                     double conn_budget)
+/* After the transfer: how far it got, classified, then the answer. */
+static void complete(struct probe_ctx *c, CURLcode code)
 {
   struct ap_observed o;
-  CURLcode code;
   enum ap_error err;
   long v = 0;
   char reason[AP_TEXT];
 
-  setup(c, resolve, proxy, remaining, conn_budget);
-  c->curl_start = ap_mono_s();
-  code = curl_easy_perform(c->p->easy);
   memset(&o, 0, sizeof(o));
   o.curl_code = code;
   curl_easy_getinfo(c->p->easy, CURLINFO_OS_ERRNO, &v);
@@ -646,10 +651,11 @@ static void transfer(struct probe_ctx *c, const char *proxy,
   v = 0;
   curl_easy_getinfo(c->p->easy, CURLINFO_HTTP_CONNECTCODE, &v);
   o.connect_code = v;
-  o.proxy_used = *proxy != '\0';
+  o.proxy_used = c->proxy[0] != '\0';
   o.tls_started = c->tls.started;
   o.tls_done = c->tls.done || c->got_status;
-  o.tcp_connected = o.tls_started || us(c->p->easy, CURLINFO_CONNECT_TIME_T) > 0;
+  o.tcp_connected =
+    o.tls_started || us(c->p->easy, CURLINFO_CONNECT_TIME_T) > 0;
   o.got_status = c->got_status;
   o.body_capped = c->body_capped;
   o.verify_code = c->tls.verify_code;
@@ -658,7 +664,7 @@ static void transfer(struct probe_ctx *c, const char *proxy,
   o.errbuf = c->errbuf;
   c->r->curl_code = code;
   ap_strlcpy(c->r->curl_error, c->errbuf, sizeof(c->r->curl_error));
-  fill_layers(c, &o, proxy);
+  fill_layers(c, &o, c->proxy);
   err = ap_classify(&o);
   if(err != AP_ERR_NONE) {
     fail_reason(c, err, reason, sizeof(reason));
@@ -669,74 +675,183 @@ static void transfer(struct probe_ctx *c, const char *proxy,
   step_answer(c);
 }
 
-enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
+static void unusable(struct ap_result *r, const char *why)
+{
+  r->env.h.state = AP_STATE_UNKNOWN;
+  ap_strlcpy(r->env.h.reason, why, sizeof(r->env.h.reason));
+  ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_NONE, why);
+  r->env.h.state = AP_STATE_UNKNOWN;
+}
+
+/* Begin a probe of T into R: result, env layer, prober, and the DNS
+ * lookup started on its thread. Returns a new context (NULL when out of
+ * memory: R then says so). */
+static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
+                               enum ap_code *prc)
 {
   struct probe_ctx *c;
-  struct curl_slist *resolve = NULL;
-  char proxy[AP_TEXT * 2];
   char err[AP_TEXT];
-  double t0 = ap_mono_s();
-  double budget, remaining;
-  enum ap_code rc = AP_OK;
+  int fam;
 
+  *prc = AP_OK;
   result_init(r, t);
   c = calloc(1, sizeof(*c));
-  if(!c || !t->url || !t->anthropic_version) {
-    free(c);
-    ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_NONE, "");
-    r->env.h.state = AP_STATE_UNKNOWN;
-    ap_strlcpy(r->env.h.reason,
-               c ? "target not finished (ap_target_finish)" : "out of memory",
-               sizeof(r->env.h.reason));
+  if(!c) {
+    unusable(r, "out of memory");
     ap_verdict_compute(r);
-    return c ? AP_E_CONFIG : AP_E_NOMEM;
+    *prc = AP_E_NOMEM;
+    return NULL;
   }
+  c->t0 = ap_mono_s();
   c->t = t;
   c->r = r;
   c->tls.out = &r->tls;
   ap_headers_init(&c->hdr);
+  if(!t->url || !t->anthropic_version || !t->url_host[0] || !t->url_port) {
+    unusable(r, "target not finished (ap_target_finish)");
+    *prc = AP_E_CONFIG;
+    c->failed = 1;
+    return c;
+  }
   ap_strlcpy(c->host, t->url_host, sizeof(c->host));
   c->port = t->url_port;
-  if(!c->host[0] || !c->port) {
-    rc = AP_E_CONFIG;
-    goto out;
-  }
   c->tls.host = c->host;
   c->tls.check_host = t->insecure;
-  ap_env_eval(t, c->host, &r->env, proxy, sizeof(proxy));
+  ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy));
   if(t->key_file_mode_warning)
     ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE,
                   "the key file is readable by group or others");
-  if(*proxy)
+  if(c->proxy[0])
     r->proxy.h.state = AP_STATE_SKIPPED;
   if(!t->prober) {
-    rc = prober_new(t, &t->prober, err, sizeof(err));
-    if(rc) {
-      r->env.h.state = AP_STATE_UNKNOWN;
-      ap_strlcpy(r->env.h.reason, err, sizeof(r->env.h.reason));
-      goto out;
+    *prc = prober_new(t, &t->prober, err, sizeof(err));
+    if(*prc) {
+      unusable(r, err);
+      c->failed = 1;
+      return c;
     }
   }
   c->p = t->prober;
   c->tls.store = c->p->store;
   c->tls.cache = &c->p->leaf;
-  budget = t->connect_timeout_s < t->timeout_s ? t->connect_timeout_s
-                                               : t->timeout_s;
-  if(step_dns(c, proxy, &resolve, budget))
-    goto out;
-  remaining = t->timeout_s - (ap_mono_s() - t0);
-  budget -= ap_mono_s() - t0;
-  if(remaining <= 0.001 || budget <= 0.001) {
-    ap_layer_fail(r, AP_LAYER_DNS, AP_ERR_DNS_TIMEOUT,
-                  "name resolution used the whole timeout");
-    goto out;
+  /* start the lookup now, so many targets resolve at once */
+  if(!c->proxy[0] && !is_literal(c->host, &fam) &&
+     !resolve_entry(t, c->host, c->port)) {
+    c->dns_job = ap_dns_start(c->host, t->ip_family);
+    c->dns_started = 1;
   }
-  transfer(c, proxy, resolve, remaining, budget);
-out:
-  curl_slist_free_all(resolve);
-  finish(c, t0);
+  return c;
+}
+
+/* Finish DNS and set the transfer up. 0 when the transfer should run. */
+static int ready(struct probe_ctx *c)
+{
+  const struct ap_target *t = c->t;
+  double budget = t->connect_timeout_s < t->timeout_s ? t->connect_timeout_s
+                                                      : t->timeout_s;
+  double remaining, spent;
+  if(c->failed)
+    return -1;
+  if(step_dns(c, c->proxy, &c->resolve, budget))
+    return -1;
+  spent = ap_mono_s() - c->t0;
+  remaining = t->timeout_s - spent;
+  budget -= spent;
+  if(remaining <= 0.001 || budget <= 0.001) {
+    ap_layer_fail(c->r, AP_LAYER_DNS, AP_ERR_DNS_TIMEOUT,
+                  "name resolution used the whole timeout");
+    return -1;
+  }
+  setup(c, c->resolve, c->proxy, remaining, budget);
+  c->curl_start = ap_mono_s();
+  return 0;
+}
+
+static void end(struct probe_ctx *c)
+{
+  if(!c)
+    return;
+  if(c->dns_started && c->dns_job) /* begun, never finished */
+    ap_dns_finish(c->dns_job, c->host, 0, 0, &c->r->dns);
+  curl_slist_free_all(c->resolve);
+  finish(c, c->t0);
   if(c->p)
     OPENSSL_cleanse(c->p->body, c->body_len);
   free(c);
+}
+
+enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
+{
+  enum ap_code rc;
+  struct probe_ctx *c = begin(t, r, &rc);
+  if(c && !ready(c))
+    complete(c, curl_easy_perform(c->p->easy));
+  end(c);
+  return rc;
+}
+
+enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
+                           struct ap_result *results)
+{
+  struct probe_ctx **cs = calloc(n ? n : 1, sizeof(*cs));
+  CURLM *multi = curl_multi_init();
+  enum ap_code rc = AP_OK;
+  size_t i, running = 0;
+  int still = 0;
+
+  if(!cs || !multi) {
+    free(cs);
+    if(multi)
+      curl_multi_cleanup(multi);
+    for(i = 0; i < n; i++) /* fall back to one at a time */
+      ap_probe_run(targets[i], &results[i]);
+    return AP_E_NOMEM;
+  }
+  for(i = 0; i < n; i++) {
+    enum ap_code one;
+    cs[i] = begin(targets[i], &results[i], &one);
+    if(one && !rc)
+      rc = one;
+  }
+  for(i = 0; i < n; i++) {
+    if(!cs[i] || ready(cs[i]))
+      continue;
+    curl_easy_setopt(cs[i]->p->easy, CURLOPT_PRIVATE, cs[i]);
+    if(curl_multi_add_handle(multi, cs[i]->p->easy) == CURLM_OK)
+      running++;
+    else
+      complete(cs[i], CURLE_FAILED_INIT);
+  }
+  while(running) {
+    CURLMsg *m;
+    int left;
+    if(curl_multi_perform(multi, &still) != CURLM_OK)
+      break;
+    while((m = curl_multi_info_read(multi, &left)) != NULL) {
+      struct probe_ctx *c = NULL;
+      if(m->msg != CURLMSG_DONE)
+        continue;
+      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+      curl_multi_remove_handle(multi, m->easy_handle);
+      running--;
+      if(c) {
+        complete(c, m->data.result);
+        c->completed = 1;
+      }
+    }
+    if(running && curl_multi_poll(multi, NULL, 0, 100, NULL) != CURLM_OK)
+      break;
+  }
+  for(i = 0; i < n; i++) {
+    if(cs[i] && cs[i]->p && !cs[i]->completed && !cs[i]->failed &&
+       cs[i]->curl_start > 0) {
+      /* the loop broke: never leave a handle in the multi */
+      curl_multi_remove_handle(multi, cs[i]->p->easy);
+      complete(cs[i], CURLE_FAILED_INIT);
+    }
+    end(cs[i]);
+  }
+  curl_multi_cleanup(multi);
+  free(cs);
   return rc;
 }

@@ -99,11 +99,15 @@ void ap_thresholds_init(struct ap_thresholds *th, const struct ap_target *t)
   th->overloaded_state = AP_STATE_WARNING;
   if(!t)
     return;
-  i = ap_metric_find("chain_min_days_left");
-  snprintf(buf, sizeof(buf), "%g:", t->cert_warn_days);
-  ap_range_parse(buf, &th->warn[i], err, sizeof(err));
-  snprintf(buf, sizeof(buf), "%g:", t->cert_crit_days);
-  ap_range_parse(buf, &th->crit[i], err, sizeof(err));
+  /* the leaf and the earliest-expiring certificate, so graphs of either
+   * show the lines the verdict uses */
+  for(i = ap_metric_find("cert_days_left");
+      i <= ap_metric_find("chain_min_days_left"); i++) {
+    snprintf(buf, sizeof(buf), "%g:", t->cert_warn_days);
+    ap_range_parse(buf, &th->warn[i], err, sizeof(err));
+    snprintf(buf, sizeof(buf), "%g:", t->cert_crit_days);
+    ap_range_parse(buf, &th->crit[i], err, sizeof(err));
+  }
 }
 
 enum ap_code ap_thresholds_set(struct ap_thresholds *th, int crit,

@@ -431,6 +431,13 @@ void ap_global_cleanup(void);
  * on different threads at once; one target by one thread at a time. */
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r);
 
+/* Probe N targets at once (DNS lookups in parallel, then one libcurl
+ * multi loop), filling RESULTS[i] for TARGETS[i] exactly as ap_probe_run()
+ * would; each target keeps its own timeouts. The targets must not be in
+ * use elsewhere meanwhile. Returns the first could-not-probe code. */
+enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
+                           struct ap_result *results);
+
 /* Layer head by index, for renderers and adapters. */
 const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
                                             enum ap_layer l);

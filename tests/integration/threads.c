@@ -3,6 +3,8 @@
  * zabbix_agentd run): every verdict must stay right, and the sanitizers
  * and valgrind must stay quiet.
  *   threads CA_FILE ROUNDS TIMEOUT SCENARIO=PORT=EXPECTED_ERROR...
+ * Then the same targets once more, all at once through ap_probe_many()
+ * (one libcurl multi loop), with the same expectations.
  * (EXPECTED_ERROR "none" for an ok verdict). Exits 0 when all verdicts
  * match.
  */
@@ -42,6 +44,30 @@ static void *run(void *arg)
     }
   }
   return NULL;
+}
+
+/* Every target at once, twice (the second round reuses the handles). */
+static int run_many(struct job *jobs, int n)
+{
+  struct ap_target *ts[MAX_T];
+  struct ap_result rs[MAX_T];
+  int i, round, failures = 0;
+  for(i = 0; i < n; i++)
+    ts[i] = &jobs[i].t;
+  for(round = 0; round < 2; round++) {
+    ap_probe_many(ts, (size_t)n, rs);
+    for(i = 0; i < n; i++) {
+      const char *got = rs[i].verdict.error == AP_ERR_NONE
+                          ? "none"
+                          : ap_error_name(rs[i].verdict.error);
+      if(strcmp(got, jobs[i].expect)) {
+        fprintf(stderr, "many: %s: expected %s, got %s (%s)\n",
+                jobs[i].t.name, jobs[i].expect, got, rs[i].verdict.reason);
+        failures++;
+      }
+    }
+  }
+  return failures;
 }
 
 static int setup(struct job *j, const char *ca, const char *timeout,
@@ -97,8 +123,10 @@ int main(int argc, char **argv)
   for(i = 0; i < n; i++) {
     pthread_join(tids[i], NULL);
     failures += jobs[i].failures;
-    ap_target_free(&jobs[i].t);
   }
+  failures += run_many(jobs, n);
+  for(i = 0; i < n; i++)
+    ap_target_free(&jobs[i].t);
   ap_global_cleanup();
   printf("%d targets x %ld probes on %d threads: %d wrong verdicts\n", n,
          rounds, n, failures);
