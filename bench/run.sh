@@ -20,15 +20,9 @@
 # and the packages listed in the yardstick's README.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-PB_BENCH=${PB_BENCH:-$(cd "$ROOT/.." && pwd)/shared/bench}
-export PB_STATE=${PB_STATE:-/tmp/probe-bench}
-BUILD=${AP_BENCH_BUILD:-/tmp/bench-build}
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 QUICK=0 OUT="" PROBES="" SKIP=""
-
-die() { echo "run.sh: error: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] run.sh: $*" >&2; }
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -37,46 +31,20 @@ while [ $# -gt 0 ]; do
         --build-dir) BUILD=$2; shift 2;;
         --probes) PROBES=$2; shift 2;;
         --skip) SKIP=$2; shift 2;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0;;
         *) die "unknown option $1 (see --help)";;
     esac
 done
 skip() { [[ ",$SKIP," == *",$1,"* ]]; }
-[ -x "$PB_BENCH/target.sh" ] || die "yardstick not found at $PB_BENCH (set PB_BENCH)"
-[ "$(id -u)" = 0 ] || die "run as root (target.sh edits /etc/hosts)"
+bench_preflight
 PROBES=${PROBES:-10000}
 OUT=${OUT:-$PB_STATE/results/apiprobe-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
-# everything is on loopback: never let a proxy from the environment in
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
 # ---- (a) build ---------------------------------------------------------
-# Once the top-level CMakeLists.txt has add_subdirectory(bench), build the
-# project itself; until then a throw-away wrapper project (outside the tree)
-# adds the project and bench/ side by side.
-if grep -Eq '^[^#]*add_subdirectory[[:space:]]*\([[:space:]]*bench[[:space:]]*\)' "$ROOT/CMakeLists.txt"; then
-    SRC=$ROOT BIN=$BUILD
-else
-    SRC=$PB_STATE/ap-wrapper BIN=$BUILD-wrapper
-    mkdir -p "$SRC"
-    cat > "$SRC/CMakeLists.txt" <<EOF
-# written by $ROOT/bench/run.sh: builds apiprobe + bench/ while the
-# top-level CMakeLists.txt does not add bench itself
-cmake_minimum_required(VERSION 3.25)
-project(apiprobe_bench_wrapper LANGUAGES C)
-set(AP_TESTS OFF CACHE BOOL "" FORCE)
-add_subdirectory("$ROOT" core)
-if(NOT TARGET ap_resident)
-  add_subdirectory("$ROOT/bench" bench)
-endif()
-EOF
-fi
-if ! skip build; then
-    log "building apiprobe and ap_resident (Release) in $BIN"
-    cmake -S "$SRC" -B "$BIN" -DCMAKE_BUILD_TYPE=Release > "$OUT/build.log" 2>&1 &&
-        cmake --build "$BIN" -j2 --target apiprobe-cli ap_resident >> "$OUT/build.log" 2>&1 ||
-        { tail -30 "$OUT/build.log" >&2; die "build failed (log: $OUT/build.log)"; }
-fi
+skip build && BENCH_SKIP_BUILD=1
+bench_build "$OUT/build.log" apiprobe-cli ap_resident
+REV=$(bench_revision cli common plugin)   # what was built
 # (the wrapper puts the project under core/; take the newest of each)
 CLI=$(ls -t "$BIN"/cli/apiprobe "$BIN"/core/cli/apiprobe 2>/dev/null | head -1 || true)
 RES=$(ls -t "$BIN"/bench/ap_resident "$BIN"/core/bench/ap_resident 2>/dev/null | head -1 || true)
@@ -84,33 +52,17 @@ RES=$(ls -t "$BIN"/bench/ap_resident "$BIN"/core/bench/ap_resident 2>/dev/null |
 log "apiprobe: $CLI; ap_resident: $RES"
 
 # ---- (b) target (stopped again on any exit) ----------------------------
-STARTED=0
 cleanup() {
     local rc=$?
-    if [ "$STARTED" = 1 ]; then "$PB_BENCH/target.sh" stop || true; fi
+    bench_target_stop
     exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-if [ -f "$PB_STATE/env.sh" ]; then
-    log "reusing the target already running ($PB_STATE/env.sh); it is left running"
-else
-    # target.sh picks a random port among the ephemeral ones, where the
-    # TIME_WAIT sockets of earlier probes can make bind() fail: retry
-    STARTED=1
-    for attempt in 1 2 3 4 5; do
-        if "$PB_BENCH/target.sh" start; then break; fi
-        [ "$attempt" -lt 5 ] || die "target.sh start failed 5 times"
-        log "target.sh start failed, retrying"; sleep 1
-    done
-fi
-# shellcheck disable=SC1091
-. "$PB_STATE/env.sh"
-export AP_BENCH_KEY=$KEY   # the probes read the key via key-env, never argv
+bench_target_start
 
 # our commands; $HOST $PORT $CA $URL are expanded by the shared scripts
-q() { printf '%q' "$1"; }
 AP_ARGS='--key-env AP_BENCH_KEY --ca-file $CA --resolve $HOST:$PORT:127.0.0.1 "$URL?limit=1"'
 RES_ARGS='key-env=AP_BENCH_KEY ca-file=$CA resolve=$HOST:$PORT:127.0.0.1 "url=$URL?limit=1"'
 CMD_CLI="$(q "$CLI") $AP_ARGS"
@@ -119,9 +71,9 @@ CMD_NOOP="$(q "$CLI") --version"
 res() { echo "$(q "$RES") -n $1 $RES_ARGS"; }
 
 # sanity: one probe each way, before spending minutes on them
-( eval "a=($CMD_CLI)"; "${a[@]}" ) > "$OUT/sanity-cli.txt" 2>&1 ||
+bench_sanity apiprobe "$OUT/sanity-cli.txt" "$CMD_CLI" ||
     { cat "$OUT/sanity-cli.txt" >&2; die "apiprobe CLI probe did not exit 0"; }
-( eval "a=($(res 3))"; "${a[@]}" ) > "$OUT/sanity-resident.txt" 2>&1 ||
+bench_sanity ap_resident.x3 "$OUT/sanity-resident.txt" "$(res 3)" ||
     { cat "$OUT/sanity-resident.txt" >&2; die "ap_resident probe did not exit 0"; }
 
 # ---- (c) the yardstick, with our commands added ------------------------
@@ -180,7 +132,5 @@ if ! skip memory; then
 fi
 
 # ---- (d) summary: the goals as ratios ----------------------------------
-REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$ROOT" status --porcelain -- cli common plugin 2>/dev/null)" ]; then REV="$REV + uncommitted changes in cli/common/plugin"; fi
 PYTHONDONTWRITEBYTECODE=1 python3 "$HERE/summary.py" "$OUT" "$PB_BENCH" "$PROBES" "$REV" | tee "$OUT/summary.md"
 log "reports: $OUT/summary.md, $OUT/single/report.md, $OUT/callgrind/report.md"
