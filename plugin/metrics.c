@@ -8,36 +8,38 @@
 #include <math.h>
 #include <string.h>
 
-#define M(name, json, uom, layer, min, max, help)                              \
-  {name, json, uom, AP_LAYER_##layer, min, max, help}
+#define M(name, json, uom, layer, min, max, help, cdt, cdi)                    \
+  {name, json, uom, AP_LAYER_##layer, min, max, help, cdt, cdi}
 
 static const struct ap_metric metrics[] = {
   M("dns_time", "layers.dns.time_s", "s", DNS, 0, NAN,
-    "name resolution time"),
-  M("tcp_time", "layers.tcp.time_s", "s", TCP, 0, NAN, "TCP connect time"),
+    "name resolution time", "latency", "dns"),
+  M("tcp_time", "layers.tcp.time_s", "s", TCP, 0, NAN, "TCP connect time", "latency", "connect"),
   M("proxy_time", "layers.proxy.time_s", "s", PROXY, 0, NAN,
-    "proxy connect + CONNECT time"),
-  M("tls_time", "layers.tls.time_s", "s", TLS, 0, NAN, "TLS handshake time"),
+    "proxy connect + CONNECT time", "latency", "proxy"),
+  M("tls_time", "layers.tls.time_s", "s", TLS, 0, NAN, "TLS handshake time", "latency", "tls"),
   M("ttfb", "layers.http.ttfb_s", "s", HTTP, 0, NAN,
-    "request sent to first byte"),
-  M("total_time", "total_s", "s", HTTP, 0, NAN, "whole probe time"),
+    "request sent to first byte", "latency", "ttfb"),
+  M("total_time", "total_s", "s", HTTP, 0, NAN, "whole probe time", "latency", "total"),
   M("cert_days_left", "layers.tls.cert_days_left", "", TLS, NAN, NAN,
-    "days until the leaf certificate expires"),
+    "days until the leaf certificate expires", "apiprobe_days", "cert"),
   M("chain_min_days_left", "layers.tls.chain_min_days_left", "", TLS, NAN,
-    NAN, "days until the first chain certificate expires"),
+    NAN, "days until the first chain certificate expires", "apiprobe_days",
+    "chain_min"),
   M("http_status", "layers.http.status", "", HTTP, 100, 999,
-    "HTTP status of the answer"),
+    "HTTP status of the answer", "response_code", "http"),
   M("ratelimit_requests_remaining",
     "layers.auth.ratelimit_requests_remaining", "", AUTH, 0, NAN,
-    "requests left in the rate-limit window"),
+    "requests left in the rate-limit window", "apiprobe_remaining",
+    "requests"),
   M("ratelimit_tokens_remaining", "layers.auth.ratelimit_tokens_remaining",
-    "", AUTH, 0, NAN, "tokens left in the rate-limit window"),
+    "", AUTH, 0, NAN, "tokens left in the rate-limit window", "apiprobe_remaining", "tokens"),
   M("retry_after", "layers.auth.retry_after_s", "s", AUTH, 0, NAN,
-    "retry-after the API asked for"),
+    "retry-after the API asked for", "apiprobe_seconds", "retry_after"),
   M("clock_skew", "layers.http.clock_skew_s", "s", HTTP, NAN, NAN,
-    "server Date minus the local clock"),
+    "server Date minus the local clock", "apiprobe_seconds", "clock_skew"),
   M("up", "verdict.state", "", AUTH, 0, 1,
-    "1 when the API accepted (or throttled) the key"),
+    "1 when the API accepted (or throttled) the key", "bool", "up"),
 };
 
 #define METRIC_COUNT (sizeof(metrics) / sizeof(metrics[0]))

@@ -8,6 +8,7 @@
 #include "secret.h"
 #include "strutil.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,33 @@ static const struct opt_row *opt_find(const char *name)
   for(i = 0; opts[i].info.name; i++) {
     if(ap_optname_eq(opts[i].info.name, name))
       return &opts[i];
+  }
+  return NULL;
+}
+
+/* Compare ignoring case, '-' and '_'. */
+static int loose_eq(const char *a, const char *b)
+{
+  for(;;) {
+    while(*a == '-' || *a == '_')
+      a++;
+    while(*b == '-' || *b == '_')
+      b++;
+    if(!*a || !*b)
+      return *a == *b;
+    if(tolower((unsigned char)*a) != tolower((unsigned char)*b))
+      return 0;
+    a++;
+    b++;
+  }
+}
+
+const char *ap_option_canonical(const char *key)
+{
+  size_t i;
+  for(i = 0; opts[i].info.name; i++) {
+    if(loose_eq(opts[i].info.name, key))
+      return opts[i].info.name;
   }
   return NULL;
 }

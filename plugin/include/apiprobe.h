@@ -274,6 +274,11 @@ const struct ap_option_info *ap_option_get(size_t i);
 /* Is NAME a flag (takes no value)? -1 when NAME is unknown. */
 int ap_option_is_flag(const char *name);
 
+/* The option a host's config key means, matched loosely: case, '-' and '_'
+ * ignored, so collectd's "CaFile" and Zabbix's "ca-file" both give
+ * "ca-file". NULL when no option matches. */
+const char *ap_option_canonical(const char *key);
+
 /* ---- command lines of the process faces (plugin/argv.c) ---------------- */
 
 /* A face's own option (beside the core's): ID is handed to the callback. */
@@ -463,6 +468,8 @@ struct ap_metric {
   enum ap_layer layer;  /* the layer a threshold on it judges */
   double min, max;      /* NAN when none */
   const char *help;
+  const char *cd_type;  /* collectd type (types.db) */
+  const char *cd_inst;  /* collectd type instance */
 };
 /* Row I of the metric table, NULL past the end. */
 const struct ap_metric *ap_metric_get(size_t i);

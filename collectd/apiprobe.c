@@ -1,0 +1,378 @@
+/* apiprobe.c -- the collectd face: <Plugin apiprobe> <Target "name"> blocks
+ * become targets through the core's option table (CamelCase keys matched
+ * loosely: CaFile is --ca-file), targets are grouped by Interval, and each
+ * group is one read callback that probes all its targets at once
+ * (ap_probe_many) and dispatches every metric of the shared table plus
+ * each layer's state. A failed probe is data: up=0, the read returns 0.
+ */
+#include "collectd/core/daemon/plugin.h"
+
+#include "apiprobe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CD_NAME "apiprobe"
+#define CD_MAX_TARGETS 4096
+
+/* Targets that share an interval, probed together by one read callback.
+ * Owned by collectd's read heap once registered (cd_group_free). */
+struct cd_group {
+  cdtime_t interval;
+  size_t n;
+  struct ap_target **targets;
+  struct ap_result *results;
+  enum ap_error *last;      /* last verdict error, to log changes only */
+  enum ap_state *last_state;
+};
+
+static void cd_group_free(void *p)
+{
+  struct cd_group *g = p;
+  size_t i;
+  if(!g)
+    return;
+  for(i = 0; i < g->n; i++) {
+    ap_target_free(g->targets[i]);
+    free(g->targets[i]);
+  }
+  free(g->targets);
+  free(g->results);
+  free(g->last);
+  free(g->last_state);
+  free(g);
+}
+
+/* State as a number: the Nagios codes; skipped and n/a are NAN. */
+static gauge_t cd_state_value(enum ap_state s)
+{
+  switch(s) {
+  case AP_STATE_OK:
+    return 0;
+  case AP_STATE_WARNING:
+    return 1;
+  case AP_STATE_CRITICAL:
+    return 2;
+  case AP_STATE_UNKNOWN:
+    return 3;
+  case AP_STATE_SKIPPED:
+  case AP_STATE_NA:
+    break;
+  }
+  return NAN;
+}
+
+static void cd_put(value_list_t *vl, const char *type, const char *inst,
+                   gauge_t v)
+{
+  value_t val;
+  val.gauge = v;
+  vl->values = &val;
+  vl->values_len = 1;
+  snprintf(vl->type, sizeof(vl->type), "%s", type);
+  snprintf(vl->type_instance, sizeof(vl->type_instance), "%s", inst);
+  plugin_dispatch_values(vl);
+  vl->values = NULL;
+}
+
+static void cd_dispatch(const struct ap_target *t, const struct ap_result *r)
+{
+  value_list_t vl = VALUE_LIST_INIT;
+  const struct ap_metric *m;
+  size_t i;
+  vl.time = cdtime();
+  snprintf(vl.plugin, sizeof(vl.plugin), "%s", CD_NAME);
+  snprintf(vl.plugin_instance, sizeof(vl.plugin_instance), "%s", t->name);
+  for(i = 0; (m = ap_metric_get(i)) != NULL; i++)
+    cd_put(&vl, m->cd_type, m->cd_inst, ap_metric_value(r, i));
+  for(i = 0; i < AP_LAYER_COUNT; i++)
+    cd_put(&vl, "apiprobe_state", ap_layer_name((enum ap_layer)i),
+           cd_state_value(ap_result_layer(r, (enum ap_layer)i)->state));
+  cd_put(&vl, "apiprobe_state", "verdict", cd_state_value(r->verdict.state));
+}
+
+static int cd_read(user_data_t *ud)
+{
+  struct cd_group *g = ud->data;
+  size_t i;
+  ap_probe_many(g->targets, g->n, g->results);
+  for(i = 0; i < g->n; i++) {
+    const struct ap_result *r = &g->results[i];
+    /* log a change of verdict, not every failing read */
+    if(r->verdict.error != g->last[i] || r->verdict.state != g->last_state[i])
+      plugin_log(r->verdict.state == AP_STATE_OK ? LOG_INFO : LOG_WARNING,
+                 CD_NAME " plugin: %s: %s%s%s%s%s: %s", g->targets[i]->name,
+                 ap_state_name(r->verdict.state),
+                 r->verdict.error ? " " : "",
+                 r->verdict.error ? ap_error_name(r->verdict.error) : "",
+                 r->verdict.error ? " at " : "",
+                 r->verdict.error ? ap_layer_name(r->verdict.layer) : "",
+                 r->verdict.reason);
+    g->last[i] = r->verdict.error;
+    g->last_state[i] = r->verdict.state;
+    cd_dispatch(g->targets[i], r);
+  }
+  return 0; /* a failed probe is data, never a failed read */
+}
+
+/* One config value as the text the option table takes. */
+static int cd_value_text(const oconfig_value_t *v, char *out, size_t n)
+{
+  switch(v->type) {
+  case OCONFIG_TYPE_STRING:
+    snprintf(out, n, "%s", v->value.string);
+    return 0;
+  case OCONFIG_TYPE_NUMBER:
+    snprintf(out, n, "%.15g", v->value.number);
+    return 0;
+  case OCONFIG_TYPE_BOOLEAN:
+    snprintf(out, n, "%s", v->value.boolean ? "true" : "false");
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+static int cd_name_ok(const char *s)
+{
+  size_t n = strlen(s);
+  if(!n || n > 63)
+    return 0;
+  return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789_.-") == n;
+}
+
+/* One <Target> child: an option of the core table, or Interval. */
+static int cd_option(struct ap_target *t, const oconfig_item_t *k,
+                     double *interval, int *timeout_set)
+{
+  const char *opt = ap_option_canonical(k->key);
+  char val[1024], err[512];
+  int i;
+  if(!strcasecmp(k->key, "Interval")) {
+    if(k->values_num != 1 || k->values[0].type != OCONFIG_TYPE_NUMBER ||
+       !(k->values[0].value.number > 0)) {
+      ERROR(CD_NAME " plugin: target \"%s\": Interval needs a positive "
+                    "number of seconds; target refused",
+            t->name);
+      return -1;
+    }
+    *interval = k->values[0].value.number;
+    return 0;
+  }
+  if(!opt) {
+    ERROR(CD_NAME " plugin: target \"%s\": unknown option \"%s\"; target "
+                  "refused",
+          t->name, k->key);
+    return -1;
+  }
+  if(!strcmp(opt, "name")) {
+    ERROR(CD_NAME " plugin: target \"%s\": the name is the <Target> "
+                  "argument; target refused",
+          t->name);
+    return -1;
+  }
+  if(k->values_num == 0 && ap_option_is_flag(opt) == 1)
+    return ap_target_set(t, opt, "true", err, sizeof(err)) ? -1 : 0;
+  if(k->values_num == 0) {
+    ERROR(CD_NAME " plugin: target \"%s\": %s needs a value; target refused",
+          t->name, k->key);
+    return -1;
+  }
+  for(i = 0; i < k->values_num; i++) {
+    if(cd_value_text(&k->values[i], val, sizeof(val)) ||
+       ap_target_set(t, opt, val, err, sizeof(err))) {
+      ERROR(CD_NAME " plugin: target \"%s\": %s: %s; target refused",
+            t->name, k->key,
+            cd_value_text(&k->values[i], val, sizeof(val)) ? "bad value"
+                                                           : err);
+      return -1;
+    }
+  }
+  if(!strcmp(opt, "timeout"))
+    *timeout_set = 1;
+  return 0;
+}
+
+/* Build one target from its block; NULL (logged) when refused. */
+static struct ap_target *cd_target(const oconfig_item_t *ci,
+                                   double *pinterval)
+{
+  struct ap_target *t;
+  double interval = CDTIME_T_TO_DOUBLE(plugin_get_interval());
+  int timeout_set = 0;
+  char err[512], v[32];
+  int i;
+
+  if(ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
+     !cd_name_ok(ci->values[0].value.string)) {
+    ERROR(CD_NAME " plugin: <Target> needs one name of letters, digits, "
+                  "'.', '_' or '-' (at most 63); target refused");
+    return NULL;
+  }
+  t = calloc(1, sizeof(*t));
+  if(!t)
+    return NULL;
+  ap_target_init(t);
+  if(ap_target_set(t, "name", ci->values[0].value.string, err, sizeof(err)))
+    goto refuse;
+  for(i = 0; i < ci->children_num; i++) {
+    if(cd_option(t, &ci->children[i], &interval, &timeout_set))
+      goto refuse;
+  }
+  if(!timeout_set) {
+    /* the default 10 s, kept below the interval: collectd never
+     * interrupts a read */
+    snprintf(v, sizeof(v), "%.3f",
+             interval * 0.8 < 10 ? interval * 0.8 : 10.0);
+    if(ap_target_set(t, "timeout", v, err, sizeof(err)))
+      goto refuse_err;
+  } else if(t->timeout_s >= interval) {
+    ERROR(CD_NAME " plugin: target \"%s\": Timeout %g must stay below its "
+                  "Interval %g; target refused",
+          t->name, t->timeout_s, interval);
+    goto refuse;
+  }
+  if(ap_target_finish(t, err, sizeof(err)))
+    goto refuse_err;
+  *pinterval = interval;
+  return t;
+refuse_err:
+  ERROR(CD_NAME " plugin: target \"%s\": %s; target refused", t->name, err);
+refuse:
+  ap_target_free(t);
+  free(t);
+  return NULL;
+}
+
+static struct cd_group *cd_group_for(struct cd_group **gs, size_t *ng,
+                                     size_t max, cdtime_t interval)
+{
+  size_t i;
+  for(i = 0; i < *ng; i++) {
+    if(gs[i]->interval == interval)
+      return gs[i];
+  }
+  if(*ng >= max)
+    return NULL;
+  gs[*ng] = calloc(1, sizeof(**gs));
+  if(!gs[*ng])
+    return NULL;
+  gs[*ng]->interval = interval;
+  return gs[(*ng)++];
+}
+
+static int cd_group_add(struct cd_group *g, struct ap_target *t)
+{
+  struct ap_target **ts = realloc(g->targets, (g->n + 1) * sizeof(*ts));
+  struct ap_result *rs;
+  if(!ts)
+    return -1;
+  g->targets = ts;
+  rs = realloc(g->results, (g->n + 1) * sizeof(*rs));
+  if(!rs)
+    return -1;
+  g->results = rs;
+  if(!(g->last = realloc(g->last, (g->n + 1) * sizeof(*g->last))) ||
+     !(g->last_state =
+         realloc(g->last_state, (g->n + 1) * sizeof(*g->last_state))))
+    return -1;
+  g->last[g->n] = AP_ERR_NONE;
+  g->last_state[g->n] = AP_STATE_OK;
+  g->targets[g->n++] = t;
+  return 0;
+}
+
+static void cd_register(struct cd_group *g)
+{
+  char name[64];
+  user_data_t ud = {.data = g, .free_func = cd_group_free};
+  snprintf(name, sizeof(name), "%.0fms",
+           CDTIME_T_TO_DOUBLE(g->interval) * 1000.0);
+  if(plugin_register_complex_read(CD_NAME, name, cd_read, g->interval,
+                                  &ud)) {
+    ERROR(CD_NAME " plugin: cannot register the read callback %s", name);
+    cd_group_free(g);
+    return;
+  }
+  INFO(CD_NAME " plugin: %zu target(s) every %.3f s", g->n,
+       CDTIME_T_TO_DOUBLE(g->interval));
+}
+
+static int cd_config(oconfig_item_t *ci)
+{
+  struct cd_group *gs[64];
+  size_t ng = 0, i, total = 0;
+  int k;
+  for(k = 0; k < ci->children_num; k++) {
+    const oconfig_item_t *c = &ci->children[k];
+    struct ap_target *t;
+    struct cd_group *g;
+    double interval = 0;
+    if(strcasecmp(c->key, "Target")) {
+      ERROR(CD_NAME " plugin: unknown option \"%s\" (only <Target> blocks)",
+            c->key);
+      continue;
+    }
+    if(total >= CD_MAX_TARGETS) {
+      ERROR(CD_NAME " plugin: more than %d targets; the rest are refused",
+            CD_MAX_TARGETS);
+      break;
+    }
+    t = cd_target(c, &interval);
+    if(!t)
+      continue;
+    g = cd_group_for(gs, &ng, sizeof(gs) / sizeof(gs[0]),
+                     DOUBLE_TO_CDTIME_T(interval));
+    if(!g || cd_group_add(g, t)) {
+      ERROR(CD_NAME " plugin: target \"%s\": out of memory or too many "
+                    "intervals; target refused",
+            t->name);
+      ap_target_free(t);
+      free(t);
+      continue;
+    }
+    total++;
+  }
+  for(i = 0; i < ng; i++)
+    cd_register(gs[i]);
+  return 0;
+}
+
+static int cd_init(void)
+{
+  static const char *const types[] = {"apiprobe_days", "apiprobe_state",
+                                      "apiprobe_remaining",
+                                      "apiprobe_seconds"};
+  size_t i;
+  for(i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    if(!plugin_get_ds(types[i])) {
+      ERROR(CD_NAME " plugin: type \"%s\" is unknown: add apiprobe-types.db "
+                    "to TypesDB (after the default types.db)",
+            types[i]);
+      return -1;
+    }
+  }
+  if(ap_global_init() != AP_OK) {
+    ERROR(CD_NAME " plugin: cannot initialise libcurl with OpenSSL");
+    return -1;
+  }
+  return 0;
+}
+
+static int cd_shutdown(void)
+{
+  ap_global_cleanup();
+  return 0;
+}
+
+/* the one symbol the .so exports */
+__attribute__((visibility("default"))) void module_register(void);
+__attribute__((visibility("default"))) void module_register(void)
+{
+  plugin_register_complex_config(CD_NAME, cd_config);
+  plugin_register_init(CD_NAME, cd_init);
+  plugin_register_shutdown(CD_NAME, cd_shutdown);
+}
