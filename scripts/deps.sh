@@ -7,9 +7,11 @@ set -eu
 BUILD="build-essential cmake pkg-config ca-certificates libcurl4-openssl-dev
 libssl-dev libjson-c-dev"
 # python3: the integration driver (tests/integration/scenarios.py);
-# nagios4-core, icinga2-*: the real schedulers of tests/hosts
+# nagios4-core, icinga2-*, collectd-*: the real hosts of tests/hosts
+# (libmicrohttpd12 and libprotobuf-c1 are what write_prometheus loads)
 TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
-icinga2-common"
+icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
+libprotobuf-c1"
 case "${1:-build}" in
   build) PKGS=$BUILD ;;
   test) PKGS=$TEST ;;
