@@ -10,10 +10,18 @@
 #include <string.h>
 
 
-enum cli_opt { CLI_JSON = 1, CLI_HELP, CLI_VERSION };
+enum cli_opt { CLI_JSON = 1, CLI_PROM, CLI_HELP, CLI_VERSION };
+
+#define CLI_MAX_TARGETS 64
 
 static const struct ap_argv_extra cli_opts[] = {
-  {"json", 0, NULL, "print the result as JSON (docs/json.md)", CLI_JSON},
+  {"json", 0, NULL, "print the result as JSON (docs/json.md); an array "
+                    "for several URLs",
+   CLI_JSON},
+  {"prometheus", 0, NULL,
+   "print the metrics in the Prometheus text format (for node_exporter's "
+   "textfile collector)",
+   CLI_PROM},
   {"help", 'h', NULL, "show this help", CLI_HELP},
   {"version", 'V', NULL, "show the version", CLI_VERSION},
   {NULL, 0, NULL, NULL, 0},
@@ -24,7 +32,7 @@ static void usage(FILE *f)
   char buf[8192];
   ap_argv_help(cli_opts, buf, sizeof(buf));
   fprintf(f,
-          "Usage: apiprobe [OPTIONS] [URL]\n"
+          "Usage: apiprobe [OPTIONS] [URL...]\n"
           "Tell whether this host can use the Anthropic API, and if not,\n"
           "which layer is broken: env, dns, tcp, proxy, tls, http or auth.\n"
           "The key is read from $ANTHROPIC_API_KEY (or --key-env/--key-file),"
@@ -33,6 +41,7 @@ static void usage(FILE *f)
   fprintf(f,
           "\nExit status: 0 ok, 1 warning, 2 critical, 3 unknown or bad "
           "usage.\n"
+          "Several URLs are probed at once and compared in a table.\n"
           "Example: apiprobe --timeout 5\n"
           "         apiprobe --ca-file corp-ca.pem https://api.anthropic.com\n");
 }
@@ -130,72 +139,206 @@ static int bad_usage(const char *msg)
   return 3;
 }
 
+struct cli {
+  int json, prom;
+  const char *urls[CLI_MAX_TARGETS];
+  int nurls;
+  int quiet; /* re-parsing for the extra targets: no help, no URLs */
+};
+
 /* 1 = stop with exit 0 after --help/--version. */
 static int on_opt(void *ud, int id, const char *value, char *err,
                   size_t errlen)
 {
-  int *json = ud;
-  (void)value;
-  (void)err;
-  (void)errlen;
+  struct cli *c = ud;
   switch(id) {
+  case AP_ARGV_MORE_URL:
+    if(c->quiet)
+      return 0;
+    if(c->nurls >= CLI_MAX_TARGETS - 1) {
+      snprintf(err, errlen, "at most %d URLs", CLI_MAX_TARGETS);
+      return -1;
+    }
+    c->urls[c->nurls++] = value;
+    return 0;
   case CLI_JSON:
-    *json = 1;
+    c->json = 1;
+    return 0;
+  case CLI_PROM:
+    c->prom = 1;
     return 0;
   case CLI_HELP:
-    usage(stdout);
+    if(!c->quiet)
+      usage(stdout);
     return 1;
   case CLI_VERSION:
-    printf("apiprobe %s\n", AP_VERSION);
+    if(!c->quiet)
+      printf("apiprobe %s\n", AP_VERSION);
     return 1;
   }
   return 0;
 }
 
+static void fmt_cell(char *out, size_t n, double s)
+{
+  if(isnan(s))
+    snprintf(out, n, "%8s", "-");
+  else
+    snprintf(out, n, "%8.1f", s * 1000.0);
+}
+
+/* Several targets: one row each, per-phase milliseconds. */
+static void print_table(struct ap_result *rs, size_t n)
+{
+  size_t i;
+  printf("%-24s %-8s %-6s %-18s %8s %8s %8s %8s %8s\n", "TARGET", "STATE",
+         "LAYER", "ERROR", "DNS ms", "TCP ms", "TLS ms", "TTFB ms",
+         "TOTAL ms");
+  for(i = 0; i < n; i++) {
+    const struct ap_result *r = &rs[i];
+    char c[5][16];
+    fmt_cell(c[0], sizeof(c[0]), r->dns.h.time_s);
+    fmt_cell(c[1], sizeof(c[1]), r->tcp.h.time_s);
+    fmt_cell(c[2], sizeof(c[2]), r->tls.h.time_s);
+    fmt_cell(c[3], sizeof(c[3]), r->http.ttfb_s);
+    fmt_cell(c[4], sizeof(c[4]), r->total_s);
+    printf("%-24.24s %-8s %-6s %-18.18s %s %s %s %s %s\n", r->name,
+           ap_state_name(r->verdict.state),
+           r->verdict.error ? ap_layer_name(r->verdict.layer) : "-",
+           r->verdict.error ? ap_error_name(r->verdict.error) : "-", c[0],
+           c[1], c[2], c[3], c[4]);
+  }
+  for(i = 0; i < n; i++) {
+    if(rs[i].verdict.error)
+      printf("%s: %s\n  hint: %s\n", rs[i].name, rs[i].verdict.reason,
+             rs[i].verdict.hint);
+  }
+}
+
+/* Target K (> 0): the same options, parsed again, with URL K. */
+static int extra_target(int argc, char **argv, struct ap_target *t,
+                        const char *url, char *err, size_t errlen)
+{
+  struct cli quiet;
+  memset(&quiet, 0, sizeof(quiet));
+  quiet.quiet = 1;
+  ap_target_init(t);
+  if(ap_argv_parse(argc, argv, t, cli_opts, on_opt, &quiet, err, errlen))
+    return -1;
+  return ap_target_set(t, "url", url, err, errlen) ? -1 : 0;
+}
+
+static void unique_names(struct ap_target *ts, size_t n)
+{
+  size_t i, j;
+  char err[128], name[300];
+  for(i = 1; i < n; i++) {
+    for(j = 0; j < i; j++) {
+      if(!strcmp(ts[i].name, ts[j].name)) {
+        snprintf(name, sizeof(name), "%s:%d", ts[i].url_host,
+                 ts[i].url_port);
+        if(!strcmp(name, ts[j].name))
+          snprintf(name, sizeof(name), "%s#%zu", ts[i].url_host, i + 1);
+        ap_target_set(&ts[i], "name", name, err, sizeof(err));
+        break;
+      }
+    }
+  }
+}
+
+static int emit(struct ap_result *rs, size_t n, const struct cli *c)
+{
+  char *out = NULL;
+  size_t i;
+  if(c->prom) {
+    if(ap_render_prom(rs, n, &out))
+      return -1;
+    fputs(out, stdout);
+  } else if(c->json) {
+    if(n > 1)
+      printf("[\n");
+    for(i = 0; i < n; i++) {
+      if(ap_render_json(&rs[i], 1, &out))
+        return -1;
+      printf("%s%s\n", out, n > 1 && i + 1 < n ? "," : "");
+      free(out);
+      out = NULL;
+    }
+    if(n > 1)
+      printf("]\n");
+  } else if(n == 1) {
+    print_human(&rs[0]);
+  } else {
+    print_table(rs, n);
+  }
+  free(out);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
-  struct ap_target t;
-  struct ap_result r;
+  struct ap_target ts[CLI_MAX_TARGETS];
+  struct ap_target *tp[CLI_MAX_TARGETS];
+  struct ap_result *rs = NULL;
+  struct cli c;
   char err[512];
-  int json = 0;
-  int rc;
-  char *out = NULL;
+  size_t n = 1, i;
+  int rc, worst = 0;
 
-  ap_target_init(&t);
-  rc = ap_argv_parse(argc, argv, &t, cli_opts, on_opt, &json, err,
+  memset(&c, 0, sizeof(c));
+  ap_target_init(&ts[0]);
+  rc = ap_argv_parse(argc, argv, &ts[0], cli_opts, on_opt, &c, err,
                      sizeof(err));
   if(rc) {
-    ap_target_free(&t);
+    ap_target_free(&ts[0]);
     return rc < 0 ? bad_usage(err) : 0;
   }
-  if(ap_target_finish(&t, err, sizeof(err))) {
-    ap_target_free(&t);
-    return bad_usage(err);
-  }
-  if(t.key_file_mode_warning)
-    fprintf(stderr, "apiprobe: warning: key file %s is readable by group or "
-                    "others (chmod 600)\n",
-            t.key_file);
-  if(ap_global_init()) {
-    fprintf(stderr, "apiprobe: cannot initialise libcurl with OpenSSL\n");
-    ap_target_free(&t);
-    return 3;
-  }
-  ap_probe_run(&t, &r);
-  if(json) {
-    if(ap_render_json(&r, 1, &out)) {
-      fprintf(stderr, "apiprobe: out of memory\n");
-      rc = 3;
+  for(i = 0; i < (size_t)c.nurls; i++, n++) {
+    if(extra_target(argc, argv, &ts[n], c.urls[i], err, sizeof(err))) {
+      ap_target_free(&ts[n]);
+      rc = bad_usage(err);
       goto done;
     }
-    puts(out);
-    free(out);
-  } else {
-    print_human(&r);
   }
-  rc = ap_state_exit_code(r.verdict.state);
-done:
-  ap_target_free(&t);
+  for(i = 0; i < n; i++) {
+    if(ap_target_finish(&ts[i], err, sizeof(err))) {
+      rc = bad_usage(err);
+      goto done;
+    }
+    tp[i] = &ts[i];
+  }
+  unique_names(ts, n);
+  if(ts[0].key_file_mode_warning)
+    fprintf(stderr, "apiprobe: warning: key file %s is readable by group or "
+                    "others (chmod 600)\n",
+            ts[0].key_file);
+  rs = calloc(n, sizeof(*rs));
+  if(!rs || ap_global_init()) {
+    fprintf(stderr, "apiprobe: cannot initialise libcurl with OpenSSL\n");
+    rc = 3;
+    goto done;
+  }
+  if(n == 1)
+    ap_probe_run(&ts[0], &rs[0]);
+  else
+    ap_probe_many(tp, n, rs);
+  if(emit(rs, n, &c)) {
+    fprintf(stderr, "apiprobe: out of memory\n");
+    rc = 3;
+  } else {
+    /* the worst verdict decides (critical > unknown > warning > ok) */
+    enum ap_state w = AP_STATE_OK;
+    for(i = 0; i < n; i++) {
+      if(ap_state_rank(rs[i].verdict.state) > ap_state_rank(w))
+        w = rs[i].verdict.state;
+    }
+    worst = ap_state_exit_code(w);
+    rc = worst;
+  }
   ap_global_cleanup();
+done:
+  for(i = 0; i < n; i++)
+    ap_target_free(&ts[i]);
+  free(rs);
   return rc;
 }

@@ -119,13 +119,15 @@ int ap_argv_parse(int argc, char **argv, struct ap_target *t,
     }
   }
   if(optind < argc) {
-    if(optind + 1 < argc) {
-      snprintf(err, errlen, "unexpected argument '%s' (one URL at most)",
-               argv[optind + 1]);
-      return -1;
-    }
+    int i;
     if(ap_target_set(t, "url", argv[optind], err, errlen))
       return -1;
+    /* more URLs: the face decides (AP_ARGV_MORE_URL) */
+    for(i = optind + 1; i < argc; i++) {
+      int rc = cb(ud, AP_ARGV_MORE_URL, argv[i], err, errlen);
+      if(rc)
+        return rc;
+    }
   }
   return 0;
 }

@@ -508,7 +508,9 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
     }
   } else if(o->tcp_connected) {
     r->tcp.h.state = AP_STATE_OK;
-    r->tcp.h.time_s = t_conn;
+    /* libcurl leaves the connect time unset when the TLS handshake on top
+     * of it fails: the start of TLS is when TCP was done */
+    r->tcp.h.time_s = t_conn > 0 ? t_conn : t_tls0;
   }
   if(ip && *ip) {
     ap_strlcpy(r->tcp.address, ip, sizeof(r->tcp.address));
@@ -630,7 +632,9 @@ static void redact_all(struct ap_result *r, const struct ap_secret *key)
 
 static void finish(struct probe_ctx *c, double t0)
 {
-  c->r->total_s = ap_mono_s() - t0;
+  /* a transfer sets it when it ends (many probes end at different times) */
+  if(isnan(c->r->total_s))
+    c->r->total_s = ap_mono_s() - t0;
   redact_all(c->r, c->t->key); /* the verdict copies redacted reasons */
   ap_verdict_compute(c->r);
 }
@@ -643,6 +647,7 @@ static void complete(struct probe_ctx *c, CURLcode code)
   long v = 0;
   char reason[AP_TEXT];
 
+  c->r->total_s = ap_mono_s() - c->t0;
   memset(&o, 0, sizeof(o));
   o.curl_code = code;
   curl_easy_getinfo(c->p->easy, CURLINFO_OS_ERRNO, &v);

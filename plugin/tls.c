@@ -9,6 +9,7 @@
 #include "timeutil.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <math.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -17,6 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Do A and B name the same file (after symlinks)? */
+static int same_file(const char *a, const char *b)
+{
+  char ra[PATH_MAX], rb[PATH_MAX];
+  if(!a || !b || !realpath(a, ra) || !realpath(b, rb))
+    return 0;
+  return !strcmp(ra, rb);
+}
 
 void *ap_tls_store_new(const char *ca_file, char *err, size_t errlen)
 {
@@ -50,6 +60,8 @@ void *ap_tls_store_new(const char *ca_file, char *err, size_t errlen)
   }
   {
     const char *file = getenv(X509_get_default_cert_file_env());
+    if(file && *file && same_file(file, X509_get_default_cert_file()))
+      file = NULL; /* the default bundle: the hashed directory has it all */
     if(file && *file && !X509_STORE_load_file(store, file)) {
       snprintf(err, errlen, "cannot read %s=%s",
                X509_get_default_cert_file_env(), file);

@@ -8,10 +8,11 @@ BUILD="build-essential cmake pkg-config ca-certificates libcurl4-openssl-dev
 libssl-dev libjson-c-dev"
 # python3: the integration driver (tests/integration/scenarios.py);
 # nagios4-core, icinga2-*, collectd-*: the real hosts of tests/hosts
-# (libmicrohttpd12 and libprotobuf-c1 are what write_prometheus loads)
+# (libmicrohttpd12 and libprotobuf-c1 are what write_prometheus loads);
+# prometheus: promtool checks the --prometheus output
 TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
-libprotobuf-c1"
+libprotobuf-c1 prometheus"
 case "${1:-build}" in
   build) PKGS=$BUILD ;;
   test) PKGS=$TEST ;;

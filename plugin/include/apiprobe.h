@@ -294,8 +294,12 @@ struct ap_argv_extra {
 typedef int (*ap_argv_cb)(void *ud, int id, const char *value, char *err,
                           size_t errlen);
 
+/* The callback's ID for a second, third ... positional URL. */
+#define AP_ARGV_MORE_URL 0
+
 /* Parse ARGV: core options go to ap_target_set(T), the face's EXTRA to CB,
- * one positional argument is the URL. Returns 0, -1 with ERR naming the
+ * the first positional argument is the URL and any further one goes to CB
+ * with AP_ARGV_MORE_URL (a face that takes one URL returns -1 there). Returns 0, -1 with ERR naming the
  * option, or what CB returned. Uses getopt's globals: process faces
  * only. */
 int ap_argv_parse(int argc, char **argv, struct ap_target *t,
@@ -450,6 +454,12 @@ const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
 /* Render R as the JSON of docs/json.md into a new string (caller frees with
  * free()). PRETTY: indented. Returns AP_E_NOMEM on failure. */
 enum ap_code ap_render_json(const struct ap_result *r, int pretty,
+                            char **pout);
+
+/* Render N results in the Prometheus text format (families grouped, HELP
+ * and TYPE each, unmeasured metrics without a sample) into a new string
+ * (caller frees). AP_E_NOMEM on failure. */
+enum ap_code ap_render_prom(const struct ap_result *rs, size_t n,
                             char **pout);
 
 /* Exit code a process-per-check face uses for a state (0..3). */

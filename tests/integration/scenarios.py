@@ -273,6 +273,51 @@ def run_case(c, opts, d, ports, leaks):
     return j
 
 
+MANY = [("ok", "ok", None), ("rate_limited", "warning", "rate_limited"),
+        ("expired", "critical", "cert_expired"),
+        ("stall_headers", "critical", "timeout")]
+
+
+def many(opts, d, ports):
+    """Several URLs in one run: probed at once, each judged alone."""
+    args = ["--ca-file", os.path.join(d, "certs", "ca.pem"), "--timeout",
+            "4" if opts.wrapper else "1"]
+    urls = []
+    for scen, _, _ in MANY:
+        p = ports[scen]
+        args += ["--resolve", "api.test:%d:127.0.0.1" % p]
+        urls.append("https://api.test:%d/" % p)
+    env = dict(os.environ, ANTHROPIC_API_KEY=KEY)
+    base = opts.wrapper + [opts.apiprobe] + args
+    t0 = time.monotonic()
+    p = subprocess.run(base + ["--json"] + urls, env=env,
+                       capture_output=True, text=True, timeout=300)
+    wall = time.monotonic() - t0
+    assert p.returncode == 2, ("exit", p.returncode, p.stderr[-2000:])
+    js = json.loads(p.stdout)
+    assert len(js) == len(MANY), len(js)
+    for j, (scen, state, err) in zip(js, MANY):
+        assert j["verdict"]["state"] == state, (scen, j["verdict"])
+        assert j["verdict"].get("error") == err, (scen, j["verdict"])
+    # at once: the ok target did not wait for the stalled one
+    assert js[0]["total_s"] < 0.5, js[0]["total_s"]
+    if not opts.wrapper:
+        assert wall < 1.6, ("not parallel?", wall)
+    p = subprocess.run(base + urls, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert "TARGET" in p.stdout and "cert_expired" in p.stdout, p.stdout
+    p = subprocess.run(base + ["--prometheus"] + urls, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert "apiprobe_up{" in p.stdout, p.stdout
+    assert 'apiprobe_verdict_info{target="api.test:%d",layer="tls",' \
+        'error="cert_expired"} 1' % ports["expired"] in p.stdout, p.stdout
+    for secret in (KEY,):
+        assert secret not in p.stdout and secret not in p.stderr
+    c = subprocess.run(["promtool", "check", "metrics"], input=p.stdout,
+                       capture_output=True, text=True)
+    assert c.returncode == 0, ("promtool", c.stdout, c.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--apiprobe", required=True)
@@ -293,6 +338,7 @@ def main():
             print("no case matches %r" % opts.only)
             return 2
     scen = sorted({c["scen"] for c in cs if c["scen"]} |
+                  ({s for s, _, _ in MANY} if not opts.only else set()) |
                   ({"ok", "rate_limited", "expired", "stall_headers",
                     "server_error"} if opts.threads and not opts.only
                    else set()))
@@ -320,6 +366,14 @@ def main():
             except Exception as e:  # report all, fail at the end
                 failures.append(c["id"])
                 print("FAIL %s: %s" % (c["id"], e))
+        if not opts.only:
+            try:
+                many(opts, d, ports)
+                print("ok   many: several URLs, table, JSON array, "
+                      "--prometheus checked by promtool")
+            except Exception as e:
+                failures.append("many")
+                print("FAIL many: %s" % e)
         if opts.threads and not opts.only:
             spec = ["ok=%d=none", "rate_limited=%d=rate_limited",
                     "expired=%d=cert_expired", "stall_headers=%d=timeout",

@@ -35,6 +35,11 @@ struct seen {
 static int cb(void *ud, int id, const char *value, char *err, size_t errlen)
 {
   struct seen *s = ud;
+  if(id == AP_ARGV_MORE_URL) {
+    /* this face takes one URL, as check_apiprobe does */
+    snprintf(err, errlen, "unexpected argument '%s'", value);
+    return -1;
+  }
   if(id == X_JSON)
     s->json = 1;
   else if(id == X_WARN) {
