@@ -9,10 +9,11 @@ libssl-dev libjson-c-dev"
 # python3: the integration driver (tests/integration/scenarios.py);
 # nagios4-core, icinga2-*, collectd-*: the real hosts of tests/hosts
 # (libmicrohttpd12 and libprotobuf-c1 are what write_prometheus loads);
-# prometheus: promtool checks the --prometheus output
+# prometheus: promtool checks the --prometheus output; zabbix-agent: the
+# real zabbix_agentd the module test loads
 TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
-libprotobuf-c1 prometheus"
+libprotobuf-c1 prometheus zabbix-agent"
 case "${1:-build}" in
   build) PKGS=$BUILD ;;
   test) PKGS=$TEST ;;
