@@ -113,6 +113,15 @@ struct ap_answer {
 enum ap_error ap_auth_classify(const struct ap_answer *a,
                                struct ap_auth_result *auth);
 
+/* ---- retry.c ---- */
+/* Would the official SDKs retry this outcome? */
+int ap_retry_transient(const struct ap_result *r);
+/* Seconds before the next attempt after RETRIES_TAKEN retries: retry-after
+ * when 0 < it <= 60, else min(0.5 * 2^n, 8) s times a factor in (0.75, 1]
+ * from UNIT_RANDOM in [0, 1). */
+double ap_retry_delay(const struct ap_result *r, int retries_taken,
+                      double unit_random);
+
 /* ---- verdict.c ---- */
 /* Set layer L's state from E, with REASON; other layers untouched (for a
  * finding on a layer the connection went through, e.g. expiry soon). */

@@ -19,7 +19,10 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <math.h>
+#include <errno.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,7 @@ struct probe_ctx {
   int failed;                  /* could not probe: the result says why */
   int completed;
   double t0;                   /* mono, start of the probe */
+  double limit_s;              /* this attempt's share of --timeout */
 };
 
 enum ap_code ap_global_init(void)
@@ -465,7 +469,7 @@ static void fail_reason(struct probe_ctx *c, enum ap_error err, char *out,
   case AP_LAYER_HTTP:
     if(err == AP_ERR_HTTP_TIMEOUT) {
       snprintf(out, outlen, "no response within %.1f s of sending the request",
-               c->t->timeout_s);
+               c->limit_s);
       return;
     }
     if(err == AP_ERR_HTTP_TOO_LARGE) {
@@ -708,6 +712,7 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
     return NULL;
   }
   c->t0 = ap_mono_s();
+  c->limit_s = t->timeout_s;
   c->t = t;
   c->r = r;
   c->tls.out = &r->tls;
@@ -752,15 +757,15 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
 static int ready(struct probe_ctx *c)
 {
   const struct ap_target *t = c->t;
-  double budget = t->connect_timeout_s < t->timeout_s ? t->connect_timeout_s
-                                                      : t->timeout_s;
+  double budget = t->connect_timeout_s < c->limit_s ? t->connect_timeout_s
+                                                     : c->limit_s;
   double remaining, spent;
   if(c->failed)
     return -1;
   if(step_dns(c, c->proxy, &c->resolve, budget))
     return -1;
   spent = ap_mono_s() - c->t0;
-  remaining = t->timeout_s - spent;
+  remaining = c->limit_s - spent;
   budget -= spent;
   if(remaining <= 0.001 || budget <= 0.001) {
     ap_layer_fail(c->r, AP_LAYER_DNS, AP_ERR_DNS_TIMEOUT,
@@ -785,13 +790,52 @@ static void end(struct probe_ctx *c)
   free(c);
 }
 
-enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
+/* One attempt within LIMIT_S seconds. */
+static enum ap_code attempt(struct ap_target *t, struct ap_result *r,
+                            double limit_s)
 {
   enum ap_code rc;
   struct probe_ctx *c = begin(t, r, &rc);
+  if(c)
+    c->limit_s = limit_s;
   if(c && !ready(c))
     complete(c, curl_easy_perform(c->p->easy));
   end(c);
+  return rc;
+}
+
+/* A uniform number in [0, 1) from OpenSSL's thread-safe generator. */
+static double unit_random(void)
+{
+  unsigned int v = 0;
+  if(RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+    return 0.5;
+  return (double)v / 4294967296.0;
+}
+
+enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
+{
+  double t0 = ap_mono_s();
+  enum ap_code rc = attempt(t, r, t->timeout_s);
+  struct ap_verdict first = r->verdict;
+  int n = 1;
+  while(rc == AP_OK && n <= t->retries && ap_retry_transient(r)) {
+    double delay = ap_retry_delay(r, n - 1, unit_random());
+    double left = t->timeout_s - (ap_mono_s() - t0) - delay;
+    struct timespec ts;
+    /* never past --timeout: a retry that cannot finish is not made */
+    if(left < 0.05)
+      break;
+    ts.tv_sec = (time_t)delay;
+    ts.tv_nsec = (long)((delay - (double)ts.tv_sec) * 1e9);
+    while(nanosleep(&ts, &ts) && errno == EINTR)
+      ;
+    rc = attempt(t, r, left);
+    n++;
+  }
+  r->attempts = n;
+  r->first_attempt = first;
+  r->total_s = ap_mono_s() - t0;
   return rc;
 }
 

@@ -247,6 +247,17 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
   json_object_object_add(root, "layers", layers);
   add_num(root, "total_s", r->total_s, 6);
   add_int(root, "attempts", r->attempts);
+  if(r->attempts > 1) {
+    struct json_object *f = json_object_new_object();
+    if(f) {
+      add_str(f, "state", ap_state_name(r->first_attempt.state));
+      add_str(f, "layer", ap_layer_name(r->first_attempt.layer));
+      if(r->first_attempt.error != AP_ERR_NONE)
+        add_str(f, "error", ap_error_name(r->first_attempt.error));
+      add_str(f, "reason", r->first_attempt.reason);
+      json_object_object_add(root, "first_attempt", f);
+    }
+  }
   if(r->curl_code)
     add_int(root, "curl_code", r->curl_code);
   s = json_object_to_json_string_ext(

@@ -30,7 +30,8 @@ enum opt_type {
   OPT_FAMILY6,
   OPT_TLS,
   OPT_RESOLVE,
-  OPT_PROXY
+  OPT_PROXY,
+  OPT_COUNT
 };
 
 struct opt_row {
@@ -90,6 +91,10 @@ static const struct opt_row opts[] = {
   {{"cert-crit-days", 0, "DAYS",
     "critical when a certificate expires within DAYS (default 7)"},
    OPT_DAYS, OFF(cert_crit_days)},
+  {{"retries", 0, "N",
+    "retry transient failures up to N times with the SDKs' backoff, within "
+    "--timeout (default 0)"},
+   OPT_COUNT, OFF(retries)},
   {{"anthropic-version", 0, "VERSION",
     "anthropic-version header sent (default 2023-06-01)"},
    OPT_STR, OFF(anthropic_version)},
@@ -375,6 +380,16 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
     }
     t->resolve_count++;
     return AP_OK;
+  case OPT_COUNT: {
+    long v;
+    if(ap_parse_long(value, 0, 10, &v)) {
+      snprintf(err, errlen, "--%s: '%s' is not a count from 0 to 10", n,
+               value);
+      return AP_E_ARG;
+    }
+    *(int *)(void *)(base + o->off) = (int)v;
+    return AP_OK;
+  }
   case OPT_PROXY:
     if(ap_has_ctl(value)) {
       snprintf(err, errlen, "--%s: control characters are not allowed", n);

@@ -231,6 +231,7 @@ struct ap_target {
   double timeout_s;         /* whole probe */
   double cert_warn_days;
   double cert_crit_days;
+  int retries;          /* extra attempts for transient outcomes (0) */
   /* filled by ap_target_finish(): */
   struct ap_secret *key; /* NULL when no key was found */
   char key_source[128];  /* "env:NAME", "file:PATH" or "none" */
@@ -422,6 +423,7 @@ struct ap_result {
   struct ap_auth_result auth;
   double total_s;
   int attempts;
+  struct ap_verdict first_attempt; /* what the first attempt saw */
   long curl_code;               /* for --verbose diagnosis */
   char curl_error[AP_TEXT];
 };

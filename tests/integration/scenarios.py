@@ -190,6 +190,24 @@ def cases(d):
     os.chmod(keyfile2, 0o600)
     add("key_file", "ok", "ok", "auth", None,
         args=["--key-file", keyfile2], env={"ANTHROPIC_API_KEY": None})
+    add("retries_flaky", "flaky:2", "ok", "auth", None,
+        args=["--retries", "3"],
+        check=lambda j: (j["attempts"] == 3 and
+                         j["first_attempt"]["error"] == "overloaded" and
+                         j["total_s"] < 10) or fail(j))
+    add("no_retries_flaky", "flaky:1", "warning", "auth", "overloaded",
+        check=lambda j: (j["attempts"] == 1 and "first_attempt" not in j)
+        or fail(j))
+    # retry-after 17 s cannot fit in 3 s: no retry, and no overrun
+    add("retry_after_too_long", "rate_limited", "warning", "auth",
+        "rate_limited", args=["--retries", "2", "--timeout", "3"],
+        timeout=3,
+        check=lambda j: (j["attempts"] == 1 and j["total_s"] < 1) or fail(j))
+    add("retries_not_for_auth", "ok", "critical", "auth", "invalid_key",
+        args=["--retries", "3"], env={"ANTHROPIC_API_KEY": BAD_KEY},
+        check=lambda j: j["attempts"] == 1 or fail(j))
+    add("retries_within_timeout", "stall_headers", "critical", "http",
+        "timeout", args=["--retries", "5", "--timeout", "1.5"], timeout=1.5)
     add("refused", None, "critical", "tcp", "refused")
     add("nxdomain", None, "critical", "dns", None)
     return C
