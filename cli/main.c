@@ -131,6 +131,12 @@ static void print_human(const struct ap_result *r)
   printf(" -- %s (total %.3f s)\n", r->verdict.reason, r->total_s);
   if(r->verdict.hint[0])
     printf("hint: %s\n", r->verdict.hint);
+  if(r->attempts > 1)
+    printf("attempts: %d; the first was %s%s%s%s: %s\n", r->attempts,
+           ap_state_name(r->first_attempt.state),
+           r->first_attempt.error ? " at " : "",
+           r->first_attempt.error ? ap_layer_name(r->first_attempt.layer) : "",
+           r->first_attempt.error ? "" : "", r->first_attempt.reason);
 }
 
 static int bad_usage(const char *msg)

@@ -88,6 +88,10 @@ static int nag_opt(void *ud, int id, const char *value, char *err,
   struct nag_conf *nc = ud;
   char spec[128];
   switch(id) {
+  case AP_ARGV_MORE_URL:
+    snprintf(err, errlen, "unexpected argument '%s' (one URL per check)",
+             value);
+    return -1;
   case NAG_WARNING:
   case NAG_CRITICAL:
   case NAG_WARN:
@@ -262,6 +266,15 @@ static void print_long(const struct ap_result *r, int verbose)
   clean(d, sizeof(d), r->verdict.hint, sizeof(d));
   if(d[0])
     printf("hint: %s\n", d);
+  if(r->attempts > 1) {
+    clean(d, sizeof(d), r->first_attempt.reason, sizeof(d));
+    printf("attempts: %d; the first: %s %s %s - %s\n", r->attempts,
+           upper_state(r->first_attempt.state),
+           ap_layer_name(r->first_attempt.layer),
+           r->first_attempt.error ? ap_error_name(r->first_attempt.error)
+                                  : "ok",
+           d);
+  }
   clean(d, sizeof(d), r->key_source, sizeof(d));
   printf("key: %s %s\n", d, r->key_fingerprint);
   clean(d, sizeof(d), r->curl_error, sizeof(d));
