@@ -318,7 +318,7 @@ def many(opts, d, ports):
         assert j["verdict"]["state"] == state, (scen, j["verdict"])
         assert j["verdict"].get("error") == err, (scen, j["verdict"])
     # at once: the ok target did not wait for the stalled one
-    assert js[0]["total_s"] < 0.5, js[0]["total_s"]
+    assert js[0]["total_s"] < (3.0 if opts.wrapper else 0.5), js[0]["total_s"]
     if not opts.wrapper:
         assert wall < 1.6, ("not parallel?", wall)
     p = subprocess.run(base + urls, env=env, capture_output=True, text=True,
