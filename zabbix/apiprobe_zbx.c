@@ -403,7 +403,9 @@ static size_t zm_json_str(char *out, size_t n, const char *s)
 
 static int zm_item_discovery(struct zm_request *req, struct zm_result *res)
 {
-  size_t cap = 64 + (size_t)zm_ntargets * (AP_TARGET_TEXT * 3 + 64);
+  /* each entry fits: names and URLs are bounded, escaping at most 6x */
+  size_t per = 64 + 6 * (64 + 2 * AP_TARGET_TEXT);
+  size_t cap = 8 + (size_t)zm_ntargets * per;
   char *buf = malloc(cap);
   size_t used = 0;
   int i, first = 1;
@@ -411,19 +413,23 @@ static int zm_item_discovery(struct zm_request *req, struct zm_result *res)
   if(!buf)
     return zm_fail(res, "out of memory", "");
   buf[used++] = '[';
-  for(i = 0; i < zm_ntargets; i++) {
+  for(i = 0; i < zm_ntargets && cap - used > per; i++) {
     const struct zm_target *zt = &zm_targets[i];
     if(!zt->t.name || zt->error[0])
       continue;
-    used += (size_t)snprintf(buf + used, cap - used, "%s{\"{#TARGET}\":",
-                             first ? "" : ",");
+    if(!first)
+      buf[used++] = ',';
+    memcpy(buf + used, "{\"{#TARGET}\":", 13);
+    used += 13;
     used += zm_json_str(buf + used, cap - used, zt->t.name);
-    used += (size_t)snprintf(buf + used, cap - used, ",\"{#URL}\":");
+    memcpy(buf + used, ",\"{#URL}\":", 10);
+    used += 10;
     used += zm_json_str(buf + used, cap - used, zt->t.url_shown);
-    used += (size_t)snprintf(buf + used, cap - used, "}");
+    buf[used++] = '}';
     first = 0;
   }
-  snprintf(buf + used, cap - used, "]");
+  buf[used++] = ']';
+  buf[used] = '\0';
   return zm_text(res, buf);
 }
 
