@@ -291,6 +291,101 @@ def run_case(c, opts, d, ports, leaks):
     return j
 
 
+def proxies(opts, d, ports):
+    """A real forward proxy (Debian's tinyproxy) on loopback: through it,
+    407 without and with credentials, CONNECT refused, proxy down, proxy
+    name unknown, from the environment, NO_PROXY; the key never reaches
+    the proxy."""
+    import shutil
+    tp = shutil.which("tinyproxy")
+    assert tp, "tinyproxy is not installed (scripts/deps.sh test)"
+    port = ports["ok"]
+    confs = {"open": "ConnectPort %d\n" % port,
+             "auth": "BasicAuth user secretpw\nConnectPort %d\n" % port,
+             "deny": "ConnectPort 443\n"}
+    procs, pports = [], {}
+    try:
+        for name, extra in confs.items():
+            pp = free_port()
+            cf = os.path.join(d, "tp-%s.conf" % name)
+            with open(cf, "w") as f:
+                f.write("Port %d\nListen 127.0.0.1\nTimeout 10\n"
+                        "LogLevel Info\nMaxClients 10\n%s" % (pp, extra))
+            log = open(os.path.join(d, "tp-%s.log" % name), "w")
+            procs.append(subprocess.Popen([tp, "-d", "-c", cf], stdout=log,
+                                          stderr=subprocess.STDOUT))
+            pports[name] = pp
+        for name, pp in pports.items():  # wait until each listens
+            for _ in range(100):
+                s = socket.socket()
+                try:
+                    s.connect(("127.0.0.1", pp))
+                    break
+                except OSError:
+                    time.sleep(0.05)
+                finally:
+                    s.close()
+        url = "https://localhost:%d/" % port
+        base = opts.wrapper + [opts.apiprobe, "--json", "--ca-file",
+                               os.path.join(d, "certs", "ca.pem")]
+        env = dict(os.environ, ANTHROPIC_API_KEY=KEY)
+        for k in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                  "no_proxy", "NO_PROXY"):
+            env.pop(k, None)
+        px = "http://127.0.0.1:%d"
+        cases = [
+            (["--proxy", px % pports["open"]], {}, "ok", None, None),
+            (["--proxy", px % pports["auth"]], {}, "critical", "proxy",
+             "auth_required"),
+            (["--proxy", "http://user:secretpw@127.0.0.1:%d" %
+              pports["auth"]], {}, "ok", None, None),
+            (["--proxy", px % pports["deny"]], {}, "critical", "proxy",
+             "connect_rejected"),
+            (["--proxy", px % free_port()], {}, "critical", "proxy",
+             "connect_failed"),
+            (["--proxy", "http://proxy.invalid:3128"], {}, "critical",
+             "proxy", "resolve_failed"),
+            ([], {"HTTPS_PROXY": px % pports["open"]}, "ok", None, None),
+            ([], {"HTTPS_PROXY": px % pports["deny"], "NO_PROXY": "localhost"},
+             "ok", None, None),
+            (["--proxy", ""], {"HTTPS_PROXY": px % pports["deny"]}, "ok",
+             None, None),
+        ]
+        for args, extra, state, lay, err in cases:
+            p = subprocess.run(base + args + [url], env=dict(env, **extra),
+                               capture_output=True, text=True, timeout=120)
+            j = json.loads(p.stdout)
+            v = j["verdict"]
+            assert v["state"] == state, (args, extra, v)
+            if err:
+                assert v["layer"] == lay and v["error"] == err, (args, v)
+            assert "secretpw" not in p.stdout + p.stderr, "proxy password"
+            assert KEY not in p.stdout + p.stderr, "key in output"
+            via = bool(args and args[1]) or ("HTTPS_PROXY" in extra and
+                                              "NO_PROXY" not in extra)
+            if state == "ok":
+                assert j["layers"]["proxy"]["state"] == \
+                    ("ok" if via else "n/a"), (args, extra, j["layers"])
+                assert j["layers"]["dns"]["state"] == \
+                    ("n/a" if via else "ok"), j["layers"]["dns"]
+            if "NO_PROXY" in extra:
+                assert j["layers"]["env"].get("noproxy_match") is True
+            if extra and not args and via:
+                assert j["layers"]["env"].get("proxy_source") == \
+                    "env:HTTPS_PROXY", j["layers"]["env"]
+    finally:
+        for pr in procs:
+            pr.terminate()
+            try:
+                pr.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pr.kill()
+                pr.wait()
+    for name in confs:
+        with open(os.path.join(d, "tp-%s.log" % name)) as f:
+            assert KEY not in f.read(), "the key reached the proxy"
+
+
 MANY = [("ok", "ok", None), ("rate_limited", "warning", "rate_limited"),
         ("expired", "critical", "cert_expired"),
         ("stall_headers", "critical", "timeout")]
@@ -385,6 +480,12 @@ def main():
                 failures.append(c["id"])
                 print("FAIL %s: %s" % (c["id"], e))
         if not opts.only:
+            try:
+                proxies(opts, d, ports)
+                print("ok   proxy: tinyproxy on loopback, 9 cases")
+            except Exception as e:
+                failures.append("proxy")
+                print("FAIL proxy: %s" % e)
             try:
                 many(opts, d, ports)
                 print("ok   many: several URLs, table, JSON array, "
