@@ -361,8 +361,10 @@ def proxies(opts, d, ports):
                 assert v["layer"] == lay and v["error"] == err, (args, v)
             assert "secretpw" not in p.stdout + p.stderr, "proxy password"
             assert KEY not in p.stdout + p.stderr, "key in output"
-            via = bool(args and args[1]) or ("HTTPS_PROXY" in extra and
-                                              "NO_PROXY" not in extra)
+            if args:  # --proxy wins over the environment ("" = none)
+                via = args[1] != ""
+            else:
+                via = "HTTPS_PROXY" in extra and "NO_PROXY" not in extra
             if state == "ok":
                 assert j["layers"]["proxy"]["state"] == \
                     ("ok" if via else "n/a"), (args, extra, j["layers"])
