@@ -75,7 +75,9 @@ static void print_human(const struct ap_result *r)
   if(r->env.insecure)
     printf("  !!!    certificate verification is DISABLED (--insecure)\n");
   snprintf(d, sizeof(d), "proxy: %s%s%s",
-           r->env.proxy[0] ? r->env.proxy : "none",
+           r->env.proxy[0]         ? r->env.proxy
+           : r->env.noproxy_match ? "none (NO_PROXY matches the host)"
+                                  : "none",
            r->env.proxy_source[0] ? " from " : "", r->env.proxy_source);
   print_layer("env", &r->env.h, d);
   d[0] = '\0';
