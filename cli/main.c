@@ -126,6 +126,9 @@ static void print_human(const struct ap_result *r)
     snprintf(d + n, sizeof(d) - n, "%sretry after %.0f s", n ? "; " : "",
              r->auth.retry_after_s);
   print_layer("auth", &r->auth.h, d);
+  if(r->status_page.checked)
+    printf("  %-6s %-9s %9s  %s\n", "status", ap_state_name(r->status_page.state),
+           "", r->status_page.reason);
   printf("verdict: %s", ap_state_name(r->verdict.state));
   if(r->verdict.error != AP_ERR_NONE)
     printf(" at %s (%s)", ap_layer_name(r->verdict.layer),

@@ -266,6 +266,10 @@ static void print_long(const struct ap_result *r, int verbose)
   clean(d, sizeof(d), r->verdict.hint, sizeof(d));
   if(d[0])
     printf("hint: %s\n", d);
+  if(r->status_page.checked) {
+    clean(d, sizeof(d), r->status_page.reason, sizeof(d));
+    printf("status page: %s - %s\n", upper_state(r->status_page.state), d);
+  }
   if(r->attempts > 1) {
     clean(d, sizeof(d), r->first_attempt.reason, sizeof(d));
     printf("attempts: %d; the first: %s %s %s - %s\n", r->attempts,

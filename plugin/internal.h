@@ -113,6 +113,20 @@ struct ap_answer {
 enum ap_error ap_auth_classify(const struct ap_answer *a,
                                struct ap_auth_result *auth);
 
+/* ---- status.c ---- */
+struct ap_status_job;
+/* Start fetching T's status page on a thread with EASY (a curl handle the
+ * caller owns) and the trust STORE; NULL when T has none. */
+struct ap_status_job *ap_status_start(const struct ap_target *t, void *easy,
+                                      void *store);
+/* Wait for JOB (consumed) and fill r->status_page. */
+void ap_status_finish(struct ap_status_job *job, struct ap_result *r);
+/* Parse a Statuspage summary.json into S. */
+void ap_status_parse(const char *body, size_t len,
+                     struct ap_status_result *s);
+/* Tell the verdict's reason what the status page says. */
+void ap_status_fold(struct ap_result *r);
+
 /* ---- retry.c ---- */
 /* Would the official SDKs retry this outcome? */
 int ap_retry_transient(const struct ap_result *r);

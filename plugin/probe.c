@@ -32,6 +32,7 @@ struct ap_prober {
   void *store;                 /* X509_STORE * */
   struct curl_slist *headers;  /* holds the key: wiped on free */
   struct ap_leaf_cache leaf;   /* names of the last certificate */
+  CURL *status_easy;           /* the status page's transfer, if any */
   char body[AP_BODY_MAX];
 };
 
@@ -92,6 +93,8 @@ void ap_prober_free(struct ap_prober *p)
     return;
   if(p->easy)
     curl_easy_cleanup(p->easy);
+  if(p->status_easy)
+    curl_easy_cleanup(p->status_easy);
   ap_tls_store_free(p->store);
   ap_leaf_cache_clear(&p->leaf);
   slist_wipe_free(p->headers);
@@ -125,6 +128,11 @@ static enum ap_code prober_new(const struct ap_target *t,
   }
   p->easy = curl_easy_init();
   if(!p->easy) {
+    snprintf(err, errlen, "cannot create a curl handle");
+    ap_prober_free(p);
+    return AP_E_INTERNAL;
+  }
+  if(t->status_page && !(p->status_easy = curl_easy_init())) {
     snprintf(err, errlen, "cannot create a curl handle");
     ap_prober_free(p);
     return AP_E_INTERNAL;
@@ -813,9 +821,29 @@ static double unit_random(void)
   return (double)v / 4294967296.0;
 }
 
+/* The status page's job for T, with the prober made if needed. */
+static struct ap_status_job *status_begin(struct ap_target *t)
+{
+  char err[AP_TEXT];
+  if(!t->status_page)
+    return NULL;
+  if(!t->prober && prober_new(t, &t->prober, err, sizeof(err)))
+    return NULL;
+  return ap_status_start(t, t->prober->status_easy, t->prober->store);
+}
+
+static void status_end(struct ap_status_job *job, struct ap_result *r)
+{
+  if(!job)
+    return;
+  ap_status_finish(job, r);
+  ap_verdict_compute(r); /* folds the status page into the reason */
+}
+
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
   double t0 = ap_mono_s();
+  struct ap_status_job *sj = status_begin(t);
   enum ap_code rc = attempt(t, r, t->timeout_s);
   struct ap_verdict first = r->verdict;
   int n = 1;
@@ -836,6 +864,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   r->attempts = n;
   r->first_attempt = first;
   r->total_s = ap_mono_s() - t0;
+  status_end(sj, r);
   return rc;
 }
 
@@ -843,19 +872,23 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
                            struct ap_result *results)
 {
   struct probe_ctx **cs = calloc(n ? n : 1, sizeof(*cs));
+  struct ap_status_job **sj = calloc(n ? n : 1, sizeof(*sj));
   CURLM *multi = curl_multi_init();
   enum ap_code rc = AP_OK;
   size_t i, running = 0;
   int still = 0;
 
-  if(!cs || !multi) {
+  if(!cs || !multi || !sj) {
     free(cs);
+    free(sj);
     if(multi)
       curl_multi_cleanup(multi);
     for(i = 0; i < n; i++) /* fall back to one at a time */
       ap_probe_run(targets[i], &results[i]);
     return AP_E_NOMEM;
   }
+  for(i = 0; i < n; i++)
+    sj[i] = status_begin(targets[i]);
   for(i = 0; i < n; i++) {
     enum ap_code one;
     cs[i] = begin(targets[i], &results[i], &one);
@@ -899,8 +932,10 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
       complete(cs[i], CURLE_FAILED_INIT);
     }
     end(cs[i]);
+    status_end(sj[i], &results[i]);
   }
   curl_multi_cleanup(multi);
   free(cs);
+  free(sj);
   return rc;
 }

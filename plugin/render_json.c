@@ -245,6 +245,20 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
   json_object_object_add(layers, "http", http_json(r));
   json_object_object_add(layers, "auth", auth_json(r));
   json_object_object_add(root, "layers", layers);
+  if(r->status_page.checked) {
+    const struct ap_status_result *sp = &r->status_page;
+    struct json_object *o = json_object_new_object();
+    if(o) {
+      add_str(o, "state", ap_state_name(sp->state));
+      add_str(o, "url", sp->url);
+      add_str(o, "indicator", sp->indicator);
+      add_str(o, "description", sp->description);
+      add_str(o, "component_status", sp->component_status);
+      add_int(o, "incidents", sp->incidents);
+      add_str(o, "reason", sp->reason);
+      json_object_object_add(root, "status_page", o);
+    }
+  }
   add_num(root, "total_s", r->total_s, 6);
   add_int(root, "attempts", r->attempts);
   if(r->attempts > 1) {

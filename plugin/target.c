@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
@@ -31,7 +32,8 @@ enum opt_type {
   OPT_TLS,
   OPT_RESOLVE,
   OPT_PROXY,
-  OPT_COUNT
+  OPT_COUNT,
+  OPT_STATUS
 };
 
 struct opt_row {
@@ -95,6 +97,10 @@ static const struct opt_row opts[] = {
     "retry transient failures up to N times with the SDKs' backoff, within "
     "--timeout (default 0)"},
    OPT_COUNT, OFF(retries)},
+  {{"status-page", 0, "URL",
+    "also read the provider's Statuspage summary.json (\"anthropic\" for "
+    "status.claude.com) and say whether it is them or us"},
+   OPT_STATUS, OFF(status_page)},
   {{"anthropic-version", 0, "VERSION",
     "anthropic-version header sent (default 2023-06-01)"},
    OPT_STR, OFF(anthropic_version)},
@@ -235,6 +241,34 @@ out:
   curl_free(full);
   curl_url_cleanup(u);
   return result;
+}
+
+/* An https URL without credentials, kept as given. */
+static enum ap_code status_url(const char *v, char **pout, char *err,
+                               size_t errlen)
+{
+  CURLU *u = curl_url();
+  char *scheme = NULL, *user = NULL;
+  enum ap_code rc = AP_E_ARG;
+  *pout = NULL;
+  if(!u)
+    return AP_E_NOMEM;
+  if(ap_has_ctl(v) || curl_url_set(u, CURLUPART_URL, v, 0) ||
+     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+     strcmp(scheme, "https") ||
+     !curl_url_get(u, CURLUPART_USER, &user, 0)) {
+    snprintf(err, errlen,
+             "--status-page: '%s' is not an https URL without credentials "
+             "(or \"anthropic\")",
+             v);
+  } else {
+    *pout = strdup(v);
+    rc = *pout ? AP_OK : AP_E_NOMEM;
+  }
+  curl_free(scheme);
+  curl_free(user);
+  curl_url_cleanup(u);
+  return rc;
 }
 
 static int envname_ok(const char *v)
@@ -380,6 +414,24 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
     }
     t->resolve_count++;
     return AP_OK;
+  case OPT_STATUS: {
+    char *url = NULL;
+    const char *v = !strcasecmp(value, "anthropic")
+                      ? "https://status.claude.com/api/v2/summary.json"
+                      : value;
+    enum ap_code rc;
+    if(!*value) { /* "" = no check */
+      free(t->status_page);
+      t->status_page = NULL;
+      return AP_OK;
+    }
+    rc = status_url(v, &url, err, errlen);
+    if(rc)
+      return rc;
+    free(t->status_page);
+    t->status_page = url;
+    return AP_OK;
+  }
   case OPT_COUNT: {
     long v;
     if(ap_parse_long(value, 0, 10, &v)) {
@@ -509,6 +561,7 @@ void ap_target_free(struct ap_target *t)
   free(t->proxy);
   free(t->noproxy);
   free(t->anthropic_version);
+  free(t->status_page);
   for(i = 0; i < t->resolve_count; i++)
     free(t->resolve[i]);
   ap_secret_free(t->key);

@@ -232,6 +232,7 @@ struct ap_target {
   double cert_warn_days;
   double cert_crit_days;
   int retries;          /* extra attempts for transient outcomes (0) */
+  char *status_page;    /* Statuspage summary.json URL, NULL = no check */
   /* filled by ap_target_finish(): */
   struct ap_secret *key; /* NULL when no key was found */
   char key_source[128];  /* "env:NAME", "file:PATH" or "none" */
@@ -399,6 +400,20 @@ struct ap_auth_result {
   int should_retry;             /* x-should-retry: 1 true, 0 false, -1 none */
 };
 
+/* The provider's status page (--status-page): beside the live probe, it
+ * never changes the verdict's state, only its reason. */
+struct ap_status_result {
+  int checked;
+  enum ap_state state;          /* none ok, minor/maintenance warning,
+                                   major/critical critical, else unknown */
+  char url[AP_TEXT];
+  char indicator[24];
+  char description[96];
+  char component_status[32];    /* the API component's status */
+  int incidents;                /* unresolved */
+  char reason[AP_TEXT];
+};
+
 struct ap_verdict {
   enum ap_state state;
   enum ap_layer layer;          /* first failing layer (AUTH when all ok) */
@@ -421,6 +436,7 @@ struct ap_result {
   struct ap_tls_result tls;
   struct ap_http_result http;
   struct ap_auth_result auth;
+  struct ap_status_result status_page;
   double total_s;
   int attempts;
   struct ap_verdict first_attempt; /* what the first attempt saw */

@@ -382,6 +382,48 @@ static void html_page(struct reply *rp, int status, const char *server)
              status, reason(status), status, reason(status), server);
 }
 
+/* A Statuspage summary.json (API.md section 6) for sc->indicator: the
+ * Claude API component's status follows it, and an unresolved incident
+ * is listed unless the indicator is none. */
+static void statuspage(const struct scenario *sc, struct reply *rp)
+{
+  const char *ind = sc->indicator;
+  const char *comp = !strcmp(ind, "none")          ? "operational"
+                     : !strcmp(ind, "minor")       ? "degraded_performance"
+                     : !strcmp(ind, "major")       ? "partial_outage"
+                     : !strcmp(ind, "critical")    ? "major_outage"
+                     : !strcmp(ind, "maintenance") ? "under_maintenance"
+                                                   : "operational";
+  const char *desc = !strcmp(ind, "none") ? "All Systems Operational"
+                     : !strcmp(ind, "major")    ? "Partial System Outage"
+                     : !strcmp(ind, "critical") ? "Major System Outage"
+                     : !strcmp(ind, "maintenance")
+                       ? "Service Under Maintenance"
+                       : "Minor Service Outage";
+  char body[2048];
+  rp->status = 200;
+  rp->server = "cloudflare";
+  buf_str(&rp->hdr, "access-control-allow-origin: *\r\n");
+  snprintf(body, sizeof(body),
+           "{\"page\":{\"id\":\"tymt9n04zgry\",\"name\":\"Claude\","
+           "\"url\":\"https://status.claude.com\",\"time_zone\":"
+           "\"Etc/UTC\",\"updated_at\":\"2026-11-28T10:00:00.000Z\"},"
+           "\"status\":{\"indicator\":\"%s\",\"description\":\"%s\"},"
+           "\"components\":[{\"id\":\"rwppv331jlwc\",\"name\":"
+           "\"claude.ai\",\"status\":\"operational\"},"
+           "{\"id\":\"k8w3r06qmzrp\",\"name\":\"Claude API "
+           "(api.anthropic.com)\",\"status\":\"%s\"},"
+           "{\"id\":\"yyzkbfz2thpt\",\"name\":\"Claude Code\","
+           "\"status\":\"operational\"}],"
+           "\"incidents\":[%s],\"scheduled_maintenances\":[]}",
+           ind, desc, comp,
+           strcmp(ind, "none")
+             ? "{\"id\":\"inc1\",\"name\":\"Elevated errors on the "
+               "API\",\"status\":\"investigating\",\"impact\":\"major\"}"
+             : "");
+  buf_str(&rp->body, body);
+}
+
 /* Kinds that answer the same whatever the request says. */
 static int fixed_answer(const struct scenario *sc, struct reply *rp)
 {
@@ -422,6 +464,9 @@ static int fixed_answer(const struct scenario *sc, struct reply *rp)
     rp->server = "nginx";
     buf_str(&rp->hdr, "cache-control: no-cache, no-store\r\n");
     buf_str(&rp->body, CAPTIVE_BODY);
+    return 1;
+  case SCN_STATUSPAGE:
+    statuspage(sc, rp);
     return 1;
   case SCN_REDIRECT:
     html_page(rp, 302, "nginx");

@@ -13,7 +13,8 @@ enum scn_param {
   PARAM_NONE,
   PARAM_SKEW,
   PARAM_SLOW,
-  PARAM_FLAKY
+  PARAM_FLAKY,
+  PARAM_WORD
 };
 
 struct scn_def {
@@ -76,6 +77,7 @@ static const struct scn_def scn_defs[] = {
   { "tls11_only", SCN_OK, "good", SCN_TLS_10_11, PARAM_NONE },
   { "tls12_only", SCN_OK, "good", SCN_TLS_12, PARAM_NONE },
   { "flaky", SCN_FLAKY, "good", SCN_TLS_12_13, PARAM_FLAKY },
+  { "statuspage", SCN_STATUSPAGE, "good", SCN_TLS_12_13, PARAM_WORD },
 };
 
 #define SCN_NDEFS (sizeof(scn_defs) / sizeof(scn_defs[0]))
@@ -107,6 +109,16 @@ static int set_param(const struct scn_def *d, const char *arg,
       snprintf(err, errlen, "flaky needs ':N' (requests, >= 0)");
       return -1;
     }
+    return 0;
+  case PARAM_WORD:
+    if (!arg || !*arg || strlen(arg) >= sizeof(out->indicator) ||
+        strspn(arg, "abcdefghijklmnopqrstuvwxyz_") != strlen(arg)) {
+      snprintf(err, errlen,
+               "statuspage needs ':INDICATOR' (none, minor, major, "
+               "critical, maintenance or any lowercase word)");
+      return -1;
+    }
+    snprintf(out->indicator, sizeof(out->indicator), "%s", arg);
     return 0;
   }
   return -1;
@@ -151,6 +163,8 @@ void scenario_print_names(FILE *f)
       suffix = ":MS";
     else if (d->param == PARAM_FLAKY)
       suffix = ":N";
+    else if (d->param == PARAM_WORD)
+      suffix = ":INDICATOR";
     w = strlen(d->name) + strlen(suffix) + 1;
     if (col == 0 || col + w > 78) {
       fputs(col ? "\n  " : "  ", f);

@@ -40,7 +40,8 @@ enum scn_kind {
   SCN_RESET_AFTER_REQUEST,
   SCN_GARBAGE,
   SCN_PLAIN_HTTP,
-  SCN_FLAKY
+  SCN_FLAKY,
+  SCN_STATUSPAGE
 };
 
 /* Which TLS versions a listener accepts. */
@@ -58,6 +59,7 @@ struct scenario {
   long skew_s;         /* added to the Date header and reset times */
   long delay_ms;       /* wait after the request, before the status line */
   long flaky_n;        /* flaky: the first N requests get 529 */
+  char indicator[16];  /* statuspage: the status.indicator served */
 };
 
 /*

@@ -208,6 +208,37 @@ def cases(d):
         check=lambda j: j["attempts"] == 1 or fail(j))
     add("retries_within_timeout", "stall_headers", "critical", "http",
         "timeout", args=["--retries", "5", "--timeout", "1.5"], timeout=1.5)
+    # the provider's status page, beside a good and a stalled probe
+    for ind, sp_state, ok_note, bad_note in [
+            ("none", "ok", None, "problem is on this side"),
+            ("minor", "warning", "reports a problem", "degraded service"),
+            ("maintenance", "warning", "reports a problem",
+             "degraded service"),
+            ("major", "critical", "reports a problem", "on their side"),
+            ("critical", "critical", "reports a problem", "on their side"),
+            ("weird", "unknown", None, "unknown state")]:
+        def chk(note, st, i=ind):
+            def f(j):
+                sp = j["status_page"]
+                assert sp["state"] == st and sp["indicator"] == i, sp
+                if note:
+                    assert note in j["verdict"]["reason"], j["verdict"]
+                else:
+                    assert "status page" not in j["verdict"]["reason"] and \
+                        "provider" not in j["verdict"]["reason"], j["verdict"]
+                return True
+            return f
+        add("status_ok_%s" % ind, "ok", "ok", "auth", None,
+            args=["--status-page", "SP:" + ind],
+            check=chk(ok_note, sp_state))
+        add("status_stall_%s" % ind, "stall_headers", "critical", "http",
+            "timeout", args=["--timeout", "1", "--status-page", "SP:" + ind],
+            check=chk(bad_note, sp_state))
+    add("status_unreachable", "stall_headers", "critical", "http", "timeout",
+        args=["--timeout", "1", "--status-page", "SP:down"],
+        check=lambda j: (j["status_page"]["state"] == "unknown" and
+                         "could not be read" in j["verdict"]["reason"])
+        or fail(j))
     add("refused", None, "critical", "tcp", "refused")
     add("nxdomain", None, "critical", "dns", None)
     return C
@@ -236,6 +267,13 @@ def run_case(c, opts, d, ports, leaks):
         args = ["--resolve", "api.test:%d:127.0.0.1" % port]
     if "--ca-file" not in c["args"]:
         args += ["--ca-file", ca]
+    cargs = list(c["args"])
+    for i, a in enumerate(cargs):  # SP:<indicator>: the fake status page
+        if a.startswith("SP:"):
+            sp_port = ports.get("statuspage:" + a[3:]) or free_port()
+            cargs[i] = "https://api.test:%d/api/v2/summary.json" % sp_port
+            args += ["--resolve", "api.test:%d:127.0.0.1" % sp_port]
+    c = dict(c, args=cargs)
     env = dict(os.environ)
     for k in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         env.pop(k, None)
@@ -452,7 +490,9 @@ def main():
         if not cs:
             print("no case matches %r" % opts.only)
             return 2
-    scen = sorted({c["scen"] for c in cs if c["scen"]} |
+    sps = {"statuspage:" + a[3:] for c in cs for a in c["args"]
+           if a.startswith("SP:") and a != "SP:down"}
+    scen = sorted({c["scen"] for c in cs if c["scen"]} | sps |
                   ({s for s, _, _ in MANY} if not opts.only else set()) |
                   ({"ok", "rate_limited", "expired", "stall_headers",
                     "server_error"} if opts.threads and not opts.only
