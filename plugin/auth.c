@@ -18,7 +18,8 @@ struct envelope {
   int has_data;     /* {"data":[...]} (a model list) */
   char type[64];    /* error.type (also for the edge's non-API shape) */
   char message[160];
-  char code[64];    /* error.details.error_code */
+  char code[64];    /* error.details.error_code (OpenAI: error.code) */
+  int openai;       /* {"error":{"message","type",...}} */
 };
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -72,6 +73,9 @@ static void parse_envelope(const char *body, size_t len, struct envelope *e)
   s = jstr(err, "message");
   if(s)
     ap_strlcpy(e->message, s, sizeof(e->message));
+  s = jstr(err, "code"); /* OpenAI: error.code */
+  if(s)
+    ap_strlcpy(e->code, s, sizeof(e->code));
   if(json_object_object_get_ex(err, "details", &details)) {
     s = jstr(details, "error_code");
     if(s)
@@ -79,6 +83,7 @@ static void parse_envelope(const char *body, size_t len, struct envelope *e)
   }
   s = jstr(root, "type");
   e->api = s && !strcmp(s, "error") && e->type[0];
+  e->openai = jstr(err, "message") && e->type[0];
 out:
   if(root)
     json_object_put(root);
@@ -135,6 +140,30 @@ static enum ap_error non_api(const struct ap_answer *a,
   return AP_ERR_HTTP_NOT_API;
 }
 
+/* OpenAI's errors: {"error":{"message","type","param","code"}}, keyed
+ * on status, with code/type telling quota from rate (API.md section 7). */
+static enum ap_error openai_error(const struct ap_answer *a,
+                                  const struct envelope *e)
+{
+  long s = a->status;
+  if(s == 401)
+    return a->key_sent ? AP_ERR_AUTH_INVALID_KEY : AP_ERR_AUTH_NO_KEY;
+  if(s == 403)
+    return AP_ERR_AUTH_FORBIDDEN;
+  if(s == 429)
+    return !strcmp(e->code, "insufficient_quota") ||
+               !strcmp(e->type, "insufficient_quota")
+             ? AP_ERR_AUTH_BILLING
+             : AP_ERR_AUTH_RATE_LIMITED;
+  if(s == 404)
+    return AP_ERR_AUTH_NOT_FOUND;
+  if(s == 400)
+    return AP_ERR_AUTH_BAD_REQUEST;
+  if(s >= 500)
+    return AP_ERR_AUTH_SERVER_ERROR;
+  return AP_ERR_AUTH_UNEXPECTED;
+}
+
 enum ap_error ap_auth_classify(const struct ap_answer *a,
                                struct ap_auth_result *auth)
 {
@@ -158,6 +187,8 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
   parse_envelope(a->body, a->body_len, &e);
   ap_strlcpy(auth->error_type, e.type, sizeof(auth->error_type));
   ap_strlcpy(auth->error_code, e.code, sizeof(auth->error_code));
+  if(a->provider == AP_PROVIDER_OPENAI)
+    e.api = e.openai;
   if(!a->has_request_id && !e.api && !(a->status == 200 && e.has_data))
     return non_api(a, &e);
 
@@ -183,7 +214,8 @@ success:
              "HTTP %ld but the body is not a model list (%.60s)", a->status,
              e.is_json ? "JSON" : (*ct ? ct : "no content-type"));
   } else {
-    err = api_error(a, &e);
+    err = a->provider == AP_PROVIDER_OPENAI ? openai_error(a, &e)
+                                            : api_error(a, &e);
     if(err == AP_ERR_AUTH_NO_KEY)
       snprintf(auth->h.reason, sizeof(auth->h.reason),
                "no API key configured; the API answered %ld %s", a->status,

@@ -103,6 +103,62 @@ static void ratelimit(struct ap_headers *h, const char *name, const char *v,
     set_num(&h->rl_out_remaining, v);
 }
 
+double ap_parse_duration(const char *v)
+{
+  /* "6m0s", "1s", "12ms", "1h2m3.5s": number + unit, repeated */
+  double total = 0;
+  const char *p = v;
+  if(!p || !*p)
+    return -1;
+  while(*p) {
+    char *end = NULL;
+    double n = strtod(p, &end);
+    if(end == p || n < 0 || !isfinite(n))
+      return -1;
+    p = end;
+    if(!strncmp(p, "ms", 2)) {
+      total += n / 1000.0;
+      p += 2;
+    } else if(*p == 'h') {
+      total += n * 3600;
+      p++;
+    } else if(*p == 'm') {
+      total += n * 60;
+      p++;
+    } else if(*p == 's') {
+      total += n;
+      p++;
+    } else {
+      return -1;
+    }
+  }
+  return total;
+}
+
+/* x-ratelimit-{limit,remaining,reset}-{requests,tokens} (OpenAI). */
+static void openai_ratelimit(struct ap_headers *h, const char *rest,
+                             const char *v)
+{
+  double d;
+  if(!strcasecmp(rest, "limit-requests"))
+    set_num(&h->rl_req_limit, v);
+  else if(!strcasecmp(rest, "remaining-requests"))
+    set_num(&h->rl_req_remaining, v);
+  else if(!strcasecmp(rest, "limit-tokens"))
+    set_num(&h->rl_tok_limit, v);
+  else if(!strcasecmp(rest, "remaining-tokens"))
+    set_num(&h->rl_tok_remaining, v);
+  else if(!strcasecmp(rest, "reset-requests")) {
+    d = ap_parse_duration(v);
+    if(d >= 0)
+      h->rl_req_reset = d;
+  } else if(!strcasecmp(rest, "reset-tokens")) {
+    d = ap_parse_duration(v);
+    if(d >= 0)
+      h->rl_tok_reset = d;
+  }
+}
+
 static void header(struct ap_headers *h, const char *name, const char *v,
                    double now)
 {
@@ -135,6 +191,8 @@ static void header(struct ap_headers *h, const char *name, const char *v,
       h->should_retry = 0;
   } else if(!strncasecmp(name, "anthropic-ratelimit-", 20)) {
     ratelimit(h, name, v, now);
+  } else if(!strncasecmp(name, "x-ratelimit-", 12)) {
+    openai_ratelimit(h, name + 12, v);
   }
 }
 

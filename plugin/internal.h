@@ -94,6 +94,9 @@ void ap_headers_init(struct ap_headers *h);
  * the local wall clock (for Date and HTTP-date retry-after). */
 void ap_headers_feed(struct ap_headers *h, const char *line, size_t len,
                      double now);
+/* Parse an OpenAI reset duration ("6m0s", "12ms", "1h2m3.5s") to seconds;
+ * -1 when unusable. */
+double ap_parse_duration(const char *v);
 /* Parse retry-after (seconds, float accepted, or HTTP-date) to seconds
  * from NOW. -1 when unusable. */
 double ap_parse_retry_after(const char *v, double now);
@@ -106,6 +109,7 @@ struct ap_answer {
   const char *content_type;
   int has_request_id;
   int key_sent;
+  int provider; /* enum ap_provider */
 };
 /* Classify the answer: fills AUTH (state, error, reason, error_type,
  * error_code) and returns the http-layer error (AP_ERR_NONE when the

@@ -142,14 +142,20 @@ static enum ap_code prober_new(const struct ap_target *t,
     ap_prober_free(p);
     return AP_E_CONFIG;
   }
-  if(t->key) {
+  if(t->key && t->provider == AP_PROVIDER_ANTHROPIC)
     snprintf(line, sizeof(line), "x-api-key: %s", t->key->value);
+  else if(t->key && t->provider == AP_PROVIDER_OPENAI)
+    snprintf(line, sizeof(line), "authorization: Bearer %s", t->key->value);
+  else
+    line[0] = '\0';
+  if(line[0])
     p->headers = slist_add(p->headers, line, &failed);
-    OPENSSL_cleanse(line, sizeof(line));
+  OPENSSL_cleanse(line, sizeof(line));
+  if(t->provider == AP_PROVIDER_ANTHROPIC) {
+    snprintf(line, sizeof(line), "anthropic-version: %s",
+             t->anthropic_version);
+    p->headers = slist_add(p->headers, line, &failed);
   }
-  snprintf(line, sizeof(line), "anthropic-version: %s",
-           t->anthropic_version);
-  p->headers = slist_add(p->headers, line, &failed);
   p->headers = slist_add(p->headers, "accept: application/json", &failed);
   p->headers = slist_add(p->headers, "user-agent: apiprobe/" AP_VERSION,
                          &failed);
@@ -229,7 +235,11 @@ static void result_init(struct ap_result *r, const struct ap_target *t)
   r->auth.should_retry = -1;
   r->attempts = 1;
   r->total_s = NAN;
-  ap_strlcpy(r->provider, "anthropic", sizeof(r->provider));
+  ap_strlcpy(r->provider,
+             t->provider == AP_PROVIDER_OPENAI  ? "openai"
+             : t->provider == AP_PROVIDER_HTTPS ? "https"
+                                                : "anthropic",
+             sizeof(r->provider));
   if(t->name)
     ap_strlcpy(r->name, t->name, sizeof(r->name));
   ap_strlcpy(r->url, t->url_shown, sizeof(r->url));
@@ -606,17 +616,34 @@ static void tls_judge(struct probe_ctx *c)
   }
 }
 
+/* --provider https: the status alone decides; there is no auth layer. */
+static void https_answer(struct probe_ctx *c)
+{
+  char reason[AP_TEXT];
+  c->r->auth.h.state = AP_STATE_NA;
+  if(c->hdr.status == c->t->expect_status)
+    return;
+  snprintf(reason, sizeof(reason), "HTTP %ld, expected %d", c->hdr.status,
+           c->t->expect_status);
+  ap_layer_fail(c->r, AP_LAYER_HTTP, AP_ERR_HTTP_UNEXPECTED_STATUS, reason);
+}
+
 static void step_answer(struct probe_ctx *c)
 {
   struct ap_answer a;
   enum ap_error herr;
   char reason[AP_TEXT];
+  if(c->t->provider == AP_PROVIDER_HTTPS) {
+    https_answer(c);
+    return;
+  }
   a.status = c->hdr.status;
   a.body = c->p->body;
   a.body_len = c->body_len;
   a.content_type = c->hdr.content_type;
   a.has_request_id = c->hdr.request_id[0] != '\0';
   a.key_sent = c->t->key != NULL;
+  a.provider = c->t->provider;
   herr = ap_auth_classify(&a, &c->r->auth);
   if(herr == AP_ERR_NONE)
     return;

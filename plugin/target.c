@@ -33,7 +33,9 @@ enum opt_type {
   OPT_RESOLVE,
   OPT_PROXY,
   OPT_COUNT,
-  OPT_STATUS
+  OPT_STATUS,
+  OPT_PROVIDER,
+  OPT_HTTPCODE
 };
 
 struct opt_row {
@@ -93,6 +95,13 @@ static const struct opt_row opts[] = {
   {{"cert-crit-days", 0, "DAYS",
     "critical when a certificate expires within DAYS (default 7)"},
    OPT_DAYS, OFF(cert_crit_days)},
+  {{"provider", 0, "NAME",
+    "anthropic (default: x-api-key, anthropic-version), openai "
+    "(Authorization: Bearer, x-ratelimit-*) or https (no auth layer)"},
+   OPT_PROVIDER, OFF(provider)},
+  {{"expect-status", 0, "CODE",
+    "with --provider https: the HTTP status that is ok (default 200)"},
+   OPT_HTTPCODE, OFF(expect_status)},
   {{"retries", 0, "N",
     "retry transient failures up to N times with the SDKs' backoff, within "
     "--timeout (default 0)"},
@@ -167,6 +176,7 @@ void ap_target_init(struct ap_target *t)
   t->timeout_s = 10;
   t->cert_warn_days = 21;
   t->cert_crit_days = 7;
+  t->expect_status = 200;
   ap_strlcpy(t->key_source, "none", sizeof(t->key_source));
 }
 
@@ -219,15 +229,6 @@ static enum ap_code url_normalise(const char *value, char **pout, char *err,
   curl_free(path);
   path = NULL;
   curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-  if(!curl_url_get(u, CURLUPART_PATH, &path, 0) &&
-     (!strcmp(path, "/") || !*path)) {
-    char *query = NULL;
-    if(curl_url_get(u, CURLUPART_QUERY, &query, 0)) {
-      curl_url_set(u, CURLUPART_PATH, "/v1/models", 0);
-      curl_url_set(u, CURLUPART_QUERY, "limit=1", 0);
-    }
-    curl_free(query);
-  }
   if(curl_url_get(u, CURLUPART_URL, &full, 0)) {
     snprintf(err, errlen, "--url: '%s' is not a valid URL", value);
     goto out;
@@ -267,6 +268,52 @@ static enum ap_code status_url(const char *v, char **pout, char *err,
   }
   curl_free(scheme);
   curl_free(user);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+/* A bare https://HOST[:PORT][/] gets the provider's probe path (at finish,
+ * when the provider is known). */
+static enum ap_code default_path(struct ap_target *t, char *err,
+                                 size_t errlen)
+{
+  CURLU *u;
+  char *path = NULL, *query = NULL, *full = NULL;
+  const char *p = t->provider == AP_PROVIDER_OPENAI   ? "/v1/models"
+                  : t->provider == AP_PROVIDER_HTTPS ? NULL
+                                                     : "/v1/models";
+  const char *q = t->provider == AP_PROVIDER_ANTHROPIC ? "limit=1" : NULL;
+  enum ap_code rc = AP_OK;
+  if(!p)
+    return AP_OK;
+  u = curl_url();
+  if(!u)
+    return AP_E_NOMEM;
+  if(curl_url_set(u, CURLUPART_URL, t->url, 0)) {
+    rc = AP_E_CONFIG;
+    snprintf(err, errlen, "--url: cannot parse %s", t->url);
+    goto out;
+  }
+  if(!curl_url_get(u, CURLUPART_PATH, &path, 0) &&
+     (!*path || !strcmp(path, "/")) &&
+     curl_url_get(u, CURLUPART_QUERY, &query, 0)) {
+    curl_url_set(u, CURLUPART_PATH, p, 0);
+    if(q)
+      curl_url_set(u, CURLUPART_QUERY, q, 0);
+    if(!curl_url_get(u, CURLUPART_URL, &full, 0)) {
+      char *copy = strdup(full);
+      if(!copy) {
+        rc = AP_E_NOMEM;
+        goto out;
+      }
+      free(t->url);
+      t->url = copy;
+    }
+  }
+out:
+  curl_free(path);
+  curl_free(query);
+  curl_free(full);
   curl_url_cleanup(u);
   return rc;
 }
@@ -432,6 +479,29 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
     t->status_page = url;
     return AP_OK;
   }
+  case OPT_PROVIDER:
+    if(!strcasecmp(value, "anthropic"))
+      t->provider = AP_PROVIDER_ANTHROPIC;
+    else if(!strcasecmp(value, "openai"))
+      t->provider = AP_PROVIDER_OPENAI;
+    else if(!strcasecmp(value, "https"))
+      t->provider = AP_PROVIDER_HTTPS;
+    else {
+      snprintf(err, errlen,
+               "--%s: '%s' is not anthropic, openai or https", n, value);
+      return AP_E_ARG;
+    }
+    return AP_OK;
+  case OPT_HTTPCODE: {
+    long v;
+    if(ap_parse_long(value, 100, 599, &v)) {
+      snprintf(err, errlen, "--%s: '%s' is not an HTTP status (100-599)", n,
+               value);
+      return AP_E_ARG;
+    }
+    t->expect_status = (int)v;
+    return AP_OK;
+  }
   case OPT_COUNT: {
     long v;
     if(ap_parse_long(value, 0, 10, &v)) {
@@ -478,13 +548,18 @@ enum ap_code ap_target_set(struct ap_target *t, const char *name,
 
 static enum ap_code load_key(struct ap_target *t, char *err, size_t errlen)
 {
-  const char *env = t->key_env ? t->key_env : "ANTHROPIC_API_KEY";
+  const char *env = t->key_env                              ? t->key_env
+                    : t->provider == AP_PROVIDER_OPENAI    ? "OPENAI_API_KEY"
+                    : t->provider == AP_PROVIDER_HTTPS     ? NULL
+                                                           : "ANTHROPIC_API_KEY";
   int rc;
   if(t->key_file) {
     if(ap_secret_from_file(t->key_file, &t->key, &t->key_file_mode_warning,
                            err, errlen))
       return AP_E_IO;
     snprintf(t->key_source, sizeof(t->key_source), "file:%s", t->key_file);
+  } else if(!env) {
+    ap_strlcpy(t->key_source, "none", sizeof(t->key_source));
   } else {
     rc = ap_secret_from_env(env, &t->key, err, errlen);
     if(rc < 0)
@@ -504,10 +579,20 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
 {
   enum ap_code rc;
   if(!t->url) {
-    rc = set_str(&t->url, AP_DEFAULT_URL, err, errlen);
+    if(t->provider == AP_PROVIDER_HTTPS) {
+      snprintf(err, errlen, "--provider https needs a URL");
+      return AP_E_CONFIG;
+    }
+    rc = set_str(&t->url, t->provider == AP_PROVIDER_OPENAI
+                            ? "https://api.openai.com/v1/models"
+                            : AP_DEFAULT_URL,
+                 err, errlen);
     if(rc)
       return rc;
   }
+  rc = default_path(t, err, errlen);
+  if(rc)
+    return rc;
   if(!t->anthropic_version) {
     rc = set_str(&t->anthropic_version, "2023-06-01", err, errlen);
     if(rc)

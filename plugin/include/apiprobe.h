@@ -163,9 +163,11 @@ enum ap_layer {
      "the URL redirects elsewhere; redirects are not followed with the key: "  \
      "fix the URL")                                                            \
   XX(HTTP_FAILED, HTTP, "failed", CRITICAL, "the HTTP exchange failed")        \
+  XX(HTTP_UNEXPECTED_STATUS, HTTP, "unexpected_status", CRITICAL,              \
+     "the URL answered another status than --expect-status")                   \
   XX(AUTH_NO_KEY, AUTH, "no_key", UNKNOWN,                                     \
-     "no API key configured: set ANTHROPIC_API_KEY or use --key-env/"          \
-     "--key-file")                                                             \
+     "no API key configured: set ANTHROPIC_API_KEY (OPENAI_API_KEY) or use "   \
+     "--key-env/--key-file")                                                   \
   XX(AUTH_INVALID_KEY, AUTH, "invalid_key", CRITICAL,                          \
      "the key was rejected: rotate it, or check a proxy is not stripping the " \
      "x-api-key header")                                                       \
@@ -210,6 +212,14 @@ int ap_state_rank(enum ap_state s);
 /* ---- the target: what to probe, filled through the option table ------- */
 
 #define AP_MAX_RESOLVE 8
+
+/* What answers at the URL: decides headers, the probe path, the rate-limit
+ * headers and the classifier, nothing else. */
+enum ap_provider {
+  AP_PROVIDER_ANTHROPIC = 0, /* x-api-key, anthropic-version */
+  AP_PROVIDER_OPENAI = 1,    /* Authorization: Bearer, x-ratelimit-* */
+  AP_PROVIDER_HTTPS = 2      /* no auth layer; --expect-status */
+};
 #define AP_TARGET_TEXT 256
 
 /* Values are owned by the target; set them only through ap_target_set(). */
@@ -232,6 +242,8 @@ struct ap_target {
   double cert_warn_days;
   double cert_crit_days;
   int retries;          /* extra attempts for transient outcomes (0) */
+  int provider;         /* enum ap_provider */
+  int expect_status;    /* https provider: the status that is ok (200) */
   char *status_page;    /* Statuspage summary.json URL, NULL = no check */
   /* filled by ap_target_finish(): */
   struct ap_secret *key; /* NULL when no key was found */

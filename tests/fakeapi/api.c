@@ -478,13 +478,89 @@ static int fixed_answer(const struct scenario *sc, struct reply *rp)
   }
 }
 
+/* An OpenAI-style API (API.md section 7): Bearer auth, x-request-id,
+ * x-ratelimit-* with duration resets, {"error":{message,type,param,code}}.
+ * sc->indicator picks the answer for a valid key: ok, rate_limited, quota. */
+static void openai_error(struct reply *rp, int status, const char *msg,
+                         const char *type, const char *code)
+{
+  char body[1024];
+  rp->status = status;
+  snprintf(body, sizeof(body),
+           "{\"error\":{\"message\":\"%s\",\"type\":\"%s\","
+           "\"param\":null,\"code\":%s%s%s}}",
+           msg, type, code ? "\"" : "", code ? code : "null",
+           code ? "\"" : "");
+  buf_str(&rp->body, body);
+}
+
+static void openai_answer(const struct api_env *env,
+                          const struct scenario *sc, const struct request *r,
+                          struct reply *rp)
+{
+  const char *auth = r->authorization;
+  char line[160];
+  char id[25];
+  rp->server = "cloudflare";
+  rand_base58(id, 24);
+  snprintf(line, sizeof(line), "x-request-id: req_%s\r\n", id);
+  buf_str(&rp->hdr, line);
+  buf_str(&rp->hdr, "openai-processing-ms: 12\r\n");
+  if (!auth || strncmp(auth, "Bearer ", 7)) {
+    openai_error(rp, 401,
+                 "You didn't provide an API key. You need to provide your "
+                 "API key in an Authorization header using Bearer auth "
+                 "(i.e. Authorization: Bearer YOUR_KEY).",
+                 "invalid_request_error", NULL);
+    return;
+  }
+  if (strcmp(auth + 7, env->valid_key)) {
+    openai_error(rp, 401,
+                 "Incorrect API key provided: sk-...0000. You can find your "
+                 "API key at https://platform.openai.com/account/api-keys.",
+                 "invalid_request_error", "invalid_api_key");
+    return;
+  }
+  if (!strcmp(sc->indicator, "quota")) {
+    openai_error(rp, 429,
+                 "You exceeded your current quota, please check your plan "
+                 "and billing details.",
+                 "insufficient_quota", "insufficient_quota");
+    return;
+  }
+  if (!strcmp(sc->indicator, "rate_limited")) {
+    buf_str(&rp->hdr, "x-ratelimit-limit-requests: 500\r\n"
+                      "x-ratelimit-remaining-requests: 0\r\n"
+                      "x-ratelimit-reset-requests: 1m30s\r\n"
+                      "x-ratelimit-limit-tokens: 30000\r\n"
+                      "x-ratelimit-remaining-tokens: 0\r\n"
+                      "x-ratelimit-reset-tokens: 12ms\r\n"
+                      "retry-after: 2\r\n");
+    openai_error(rp, 429, "Rate limit reached for requests", "requests",
+                 "rate_limit_exceeded");
+    return;
+  }
+  rp->status = 200;
+  buf_str(&rp->hdr, "x-ratelimit-limit-requests: 10000\r\n"
+                    "x-ratelimit-remaining-requests: 9999\r\n"
+                    "x-ratelimit-reset-requests: 6ms\r\n"
+                    "x-ratelimit-limit-tokens: 1000000\r\n"
+                    "x-ratelimit-remaining-tokens: 999990\r\n"
+                    "x-ratelimit-reset-tokens: 6m0s\r\n");
+  buf_str(&rp->body, "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-x\","
+                     "\"object\":\"model\",\"created\":1686935002,"
+                     "\"owned_by\":\"openai\"}]}");
+}
+
 void api_respond(const struct api_env *env, const struct scenario *sc,
                  const struct request *r, unsigned long seq, struct buf *out)
 {
   struct reply rp;
 
   reply_init(&rp, sc);
-  if (!fixed_answer(sc, &rp) && !api_checks(env, r, &rp))
+  if (sc->kind == SCN_OPENAI)
+    openai_answer(env, sc, r, &rp);
+  else if (!fixed_answer(sc, &rp) && !api_checks(env, r, &rp))
     api_answer(env, sc, seq, &rp);
   reply_render(&rp, !strcmp(r->method, "HEAD"), out);
   reply_free(&rp);

@@ -78,6 +78,7 @@ static const struct scn_def scn_defs[] = {
   { "tls12_only", SCN_OK, "good", SCN_TLS_12, PARAM_NONE },
   { "flaky", SCN_FLAKY, "good", SCN_TLS_12_13, PARAM_FLAKY },
   { "statuspage", SCN_STATUSPAGE, "good", SCN_TLS_12_13, PARAM_WORD },
+  { "openai", SCN_OPENAI, "good", SCN_TLS_12_13, PARAM_WORD },
 };
 
 #define SCN_NDEFS (sizeof(scn_defs) / sizeof(scn_defs[0]))
@@ -114,8 +115,9 @@ static int set_param(const struct scn_def *d, const char *arg,
     if (!arg || !*arg || strlen(arg) >= sizeof(out->indicator) ||
         strspn(arg, "abcdefghijklmnopqrstuvwxyz_") != strlen(arg)) {
       snprintf(err, errlen,
-               "statuspage needs ':INDICATOR' (none, minor, major, "
-               "critical, maintenance or any lowercase word)");
+               "%s needs ':WORD' (statuspage: none, minor, major, critical, "
+               "maintenance or any word; openai: ok, rate_limited, quota)",
+               d->name);
       return -1;
     }
     snprintf(out->indicator, sizeof(out->indicator), "%s", arg);

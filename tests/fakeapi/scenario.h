@@ -41,7 +41,8 @@ enum scn_kind {
   SCN_GARBAGE,
   SCN_PLAIN_HTTP,
   SCN_FLAKY,
-  SCN_STATUSPAGE
+  SCN_STATUSPAGE,
+  SCN_OPENAI
 };
 
 /* Which TLS versions a listener accepts. */

@@ -239,6 +239,46 @@ def cases(d):
         check=lambda j: (j["status_page"]["state"] == "unknown" and
                          "could not be read" in j["verdict"]["reason"])
         or fail(j))
+    # provider profiles: openai-style (Bearer, x-ratelimit-*, its errors)
+    # and plain https (no auth layer, an expected status)
+    oa = {"ANTHROPIC_API_KEY": None, "OPENAI_API_KEY": KEY}
+    add("openai_ok", "openai:ok", "ok", "auth", None,
+        args=["--provider", "openai"], env=oa,
+        check=lambda j: (j["target"]["provider"] == "openai" and
+                         j["target"]["key_source"] == "env:OPENAI_API_KEY" and
+                         layer(j, "auth")["ratelimit_requests_remaining"] ==
+                         9999 and
+                         layer(j, "auth")["ratelimit_tokens_reset_s"] == 360 and
+                         layer(j, "http")["request_id"].startswith("req_"))
+        or fail(j))
+    add("openai_invalid_key", "openai:ok", "critical", "auth", "invalid_key",
+        args=["--provider", "openai"],
+        env={"ANTHROPIC_API_KEY": None, "OPENAI_API_KEY": BAD_KEY},
+        check=lambda j: layer(j, "auth")["error_code"] == "invalid_api_key"
+        or fail(j))
+    add("openai_no_key", "openai:ok", "unknown", "auth", "no_key",
+        args=["--provider", "openai"], env={"ANTHROPIC_API_KEY": None})
+    add("openai_rate_limited", "openai:rate_limited", "warning", "auth",
+        "rate_limited", args=["--provider", "openai"], env=oa,
+        check=lambda j: (layer(j, "auth")["ratelimit_requests_remaining"] == 0
+                         and layer(j, "auth")["ratelimit_requests_reset_s"] ==
+                         90 and layer(j, "auth")["retry_after_s"] == 2)
+        or fail(j))
+    add("openai_quota", "openai:quota", "critical", "auth", "billing",
+        args=["--provider", "openai"], env=oa)
+    add("https_ok", "not_found", "ok", "auth", None,
+        args=["--provider", "https", "--expect-status", "404"],
+        env={"ANTHROPIC_API_KEY": None},
+        check=lambda j: (layer(j, "auth")["state"] == "n/a" and
+                         j["target"]["url"].endswith(":%d/" % 0) is False)
+        or fail(j))
+    add("https_unexpected", "not_found", "critical", "http",
+        "unexpected_status", args=["--provider", "https"],
+        env={"ANTHROPIC_API_KEY": None})
+    add("https_no_key_sent", "ok", "critical", "http", "unexpected_status",
+        args=["--provider", "https"],
+        check=lambda j: (layer(j, "http")["status"] == 404 and
+                         j["target"]["key_source"] == "none") or fail(j))
     add("refused", None, "critical", "tcp", "refused")
     add("nxdomain", None, "critical", "dns", None)
     return C

@@ -225,7 +225,7 @@ static void init_auth(struct ap_auth_result *auth)
 static int check_case(size_t i, const struct auth_case *c)
 {
   struct ap_auth_result auth;
-  struct ap_answer a;
+  struct ap_answer a = {0};
   enum ap_error got;
   int bad = 0;
 
@@ -313,7 +313,7 @@ static void test_auth_deep_nesting(void **state)
     for(j = 0; j < N_ELEMS(with_id); j++) {
       char *body = malloc(depths[i]);
       struct ap_auth_result auth;
-      struct ap_answer a;
+      struct ap_answer a = {0};
       enum ap_error got;
       assert_non_null(body);
       memset(body, '[', depths[i]);
@@ -343,7 +343,7 @@ static void test_auth_body_len_bounds(void **state)
 {
   static const char body[] = "{\"data\":[]}GARBAGE";
   struct ap_auth_result auth;
-  struct ap_answer a;
+  struct ap_answer a = {0};
   (void)state;
   init_auth(&auth);
   a.status = 200;
@@ -362,7 +362,7 @@ static void test_auth_reason_text(void **state)
   static const char body[] =
     ENVELOPE("permission_error", "no access to this workspace");
   struct ap_auth_result auth;
-  struct ap_answer a;
+  struct ap_answer a = {0};
   (void)state;
   init_auth(&auth);
   a.status = 403;

@@ -286,20 +286,25 @@ static void test_set_values(void **state)
 struct url_case {
   const char *in;
   const char *want;
+  const char *provider; /* NULL: anthropic */
 };
 
 static void test_url_normalise(void **state)
 {
   static const struct url_case cases[] = {
-    {"https://h", "https://h/v1/models?limit=1"},
-    {"https://h/", "https://h/v1/models?limit=1"},
-    {"https://h:8443", "https://h:8443/v1/models?limit=1"},
-    {"https://h/#frag", "https://h/v1/models?limit=1"},
-    {"https://h/custom?x=1", "https://h/custom?x=1"},
-    {"https://h/custom", "https://h/custom"},
-    {"https://h/v1/models?limit=1#frag", "https://h/v1/models?limit=1"},
-    {"https://h/?x=1", "https://h/?x=1"},
-    {"HTTPS://H/v1/models", "https://H/v1/models"},
+    {"https://h", "https://h/v1/models?limit=1", NULL},
+    {"https://h/", "https://h/v1/models?limit=1", NULL},
+    {"https://h:8443", "https://h:8443/v1/models?limit=1", NULL},
+    {"https://h/#frag", "https://h/v1/models?limit=1", NULL},
+    {"https://h/custom?x=1", "https://h/custom?x=1", NULL},
+    {"https://h/custom", "https://h/custom", NULL},
+    {"https://h/v1/models?limit=1#frag", "https://h/v1/models?limit=1", NULL},
+    {"https://h/?x=1", "https://h/?x=1", NULL},
+    {"HTTPS://H/v1/models", "https://H/v1/models", NULL},
+    /* the probe path is the provider's, chosen at ap_target_finish */
+    {"https://h", "https://h/v1/models", "openai"},
+    {"https://h", "https://h/", "https"},
+    {"https://h/health", "https://h/health", "https"},
   };
   size_t i;
   (void)state;
@@ -309,6 +314,11 @@ static void test_url_normalise(void **state)
     ap_target_init(&t);
     assert_int_equal(ap_target_set(&t, "url", cases[i].in, err, sizeof(err)),
                      AP_OK);
+    if(cases[i].provider)
+      assert_int_equal(ap_target_set(&t, "provider", cases[i].provider, err,
+                                     sizeof(err)),
+                       AP_OK);
+    assert_int_equal(ap_target_finish(&t, err, sizeof(err)), AP_OK);
     if(strcmp(t.url, cases[i].want))
       print_error("case %zu '%s' -> '%s'\n", i, cases[i].in, t.url);
     assert_string_equal(t.url, cases[i].want);
