@@ -266,6 +266,14 @@ def cases(d):
         or fail(j))
     add("openai_quota", "openai:quota", "critical", "auth", "billing",
         args=["--provider", "openai"], env=oa)
+    # retry-after 2 s is honoured: the retry comes 2 s later, within 5 s
+    add("retry_after_honoured", "openai:rate_limited", "warning", "auth",
+        "rate_limited",
+        args=["--provider", "openai", "--retries", "1", "--timeout", "5"],
+        env=oa, timeout=5,
+        check=lambda j: (j["attempts"] == 2 and 2.0 <= j["total_s"] < 3.0 and
+                         j["first_attempt"]["error"] == "rate_limited")
+        or fail(j))
     add("https_ok", "not_found", "ok", "auth", None,
         args=["--provider", "https", "--expect-status", "404"],
         env={"ANTHROPIC_API_KEY": None},
