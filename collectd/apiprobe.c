@@ -45,25 +45,6 @@ static void cd_group_free(void *p)
   free(g);
 }
 
-/* State as a number: the Nagios codes; skipped and n/a are NAN. */
-static gauge_t cd_state_value(enum ap_state s)
-{
-  switch(s) {
-  case AP_STATE_OK:
-    return 0;
-  case AP_STATE_WARNING:
-    return 1;
-  case AP_STATE_CRITICAL:
-    return 2;
-  case AP_STATE_UNKNOWN:
-    return 3;
-  case AP_STATE_SKIPPED:
-  case AP_STATE_NA:
-    break;
-  }
-  return NAN;
-}
-
 static void cd_put(value_list_t *vl, const char *type, const char *inst,
                    gauge_t v)
 {
@@ -89,8 +70,8 @@ static void cd_dispatch(const struct ap_target *t, const struct ap_result *r)
     cd_put(&vl, m->cd_type, m->cd_inst, ap_metric_value(r, i));
   for(i = 0; i < AP_LAYER_COUNT; i++)
     cd_put(&vl, "apiprobe_state", ap_layer_name((enum ap_layer)i),
-           cd_state_value(ap_result_layer(r, (enum ap_layer)i)->state));
-  cd_put(&vl, "apiprobe_state", "verdict", cd_state_value(r->verdict.state));
+           ap_state_number(ap_result_layer(r, (enum ap_layer)i)->state));
+  cd_put(&vl, "apiprobe_state", "verdict", ap_state_number(r->verdict.state));
 }
 
 static int cd_read(user_data_t *ud)

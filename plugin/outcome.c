@@ -3,6 +3,8 @@
  */
 #include "apiprobe.h"
 
+#include <math.h>
+
 const char *ap_code_name(enum ap_code code)
 {
   switch(code) {
@@ -120,6 +122,24 @@ int ap_state_rank(enum ap_state s)
     return 4;
   }
   return 3;
+}
+
+double ap_state_number(enum ap_state s)
+{
+  switch(s) {
+  case AP_STATE_OK:
+    return 0;
+  case AP_STATE_WARNING:
+    return 1;
+  case AP_STATE_CRITICAL:
+    return 2;
+  case AP_STATE_UNKNOWN:
+    return 3;
+  case AP_STATE_SKIPPED:
+  case AP_STATE_NA:
+    break;
+  }
+  return NAN;
 }
 
 int ap_state_exit_code(enum ap_state s)

@@ -93,24 +93,6 @@ static void target_label(const struct ap_result *r, char *out, size_t n)
   snprintf(out, n, "target=\"%s\"", name);
 }
 
-static double state_number(enum ap_state s)
-{
-  switch(s) {
-  case AP_STATE_OK:
-    return 0;
-  case AP_STATE_WARNING:
-    return 1;
-  case AP_STATE_CRITICAL:
-    return 2;
-  case AP_STATE_UNKNOWN:
-    return 3;
-  case AP_STATE_SKIPPED:
-  case AP_STATE_NA:
-    break;
-  }
-  return NAN;
-}
-
 enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
 {
   struct prom_buf b = {NULL, 0, 0, 0};
@@ -156,7 +138,7 @@ enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
   for(j = 0; j < n; j++) {
     target_label(&rs[j], lab, sizeof(lab));
     for(l = 0; l < AP_LAYER_COUNT; l++) {
-      double v = state_number(ap_result_layer(&rs[j], (enum ap_layer)l)->state);
+      double v = ap_state_number(ap_result_layer(&rs[j], (enum ap_layer)l)->state);
       if(isnan(v))
         continue;
       pb_put(&b, "apiprobe_layer_state{%s,layer=\"%s\"} %g\n", lab,
@@ -168,7 +150,7 @@ enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
   for(j = 0; j < n; j++) {
     target_label(&rs[j], lab, sizeof(lab));
     pb_put(&b, "apiprobe_verdict_state{%s} %g\n", lab,
-           state_number(rs[j].verdict.state));
+           ap_state_number(rs[j].verdict.state));
   }
   family(&b, "apiprobe_verdict_info",
          "always 1; the labels name the failing layer and error");

@@ -286,23 +286,14 @@ static int zm_uint(struct zm_result *res, uint64_t v)
   return ZM_RET_OK;
 }
 
+/* The shared state numbers; an unsigned item needs 4 for skipped and 5
+ * for n/a where the others have no sample. */
 static uint64_t zm_state_code(enum ap_state s)
 {
-  switch(s) {
-  case AP_STATE_OK:
-    return 0;
-  case AP_STATE_WARNING:
-    return 1;
-  case AP_STATE_CRITICAL:
-    return 2;
-  case AP_STATE_UNKNOWN:
-    return 3;
-  case AP_STATE_SKIPPED:
-    return 4;
-  case AP_STATE_NA:
-    return 5;
-  }
-  return 3;
+  double v = ap_state_number(s);
+  if(v == v)
+    return (uint64_t)v;
+  return s == AP_STATE_SKIPPED ? 4 : 5;
 }
 
 static int zm_item_probe(struct zm_request *req, struct zm_result *res)

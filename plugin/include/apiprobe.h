@@ -492,6 +492,10 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
 enum ap_code ap_render_prom(const struct ap_result *rs, size_t n,
                             char **pout);
 
+/* A state as a metric value: 0 ok, 1 warning, 2 critical, 3 unknown; NAN
+ * for skipped and n/a (not measured). */
+double ap_state_number(enum ap_state s);
+
 /* Exit code a process-per-check face uses for a state (0..3). */
 int ap_state_exit_code(enum ap_state s);
 
