@@ -10,11 +10,11 @@ libssl-dev libjson-c-dev"
 # nagios4-core, icinga2-*, collectd-*: the real hosts of tests/hosts
 # (libmicrohttpd12 and libprotobuf-c1 are what write_prometheus loads);
 # prometheus: promtool checks the --prometheus output; zabbix-agent: the
-# real zabbix_agentd the module test loads; tinyproxy-bin: a real forward
-# proxy for the proxy layer
+# real zabbix_agentd the module test loads (python3-yaml reads the
+# template); tinyproxy-bin: a real forward proxy for the proxy layer
 TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
-libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin"
+libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml"
 case "${1:-build}" in
   build) PKGS=$BUILD ;;
   test) PKGS=$TEST ;;

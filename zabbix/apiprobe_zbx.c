@@ -58,6 +58,8 @@ struct zm_metric { /* ZBX_METRIC */
 
 struct zm_target {
   struct ap_target t;
+  char section[64];    /* the name as written in [target NAME] */
+  int line;            /* where that section starts */
   char error[AP_TEXT]; /* config problem: its items answer this */
   struct ap_result r;
   double at;           /* monotonic time of r, 0 never */
@@ -134,6 +136,20 @@ static struct zm_target *zm_new_target(const char *name, const char *path,
   zt = &zm_targets[zm_ntargets++];
   memset(zt, 0, sizeof(*zt));
   ap_target_init(&zt->t);
+  snprintf(zt->section, sizeof(zt->section), "%s", name);
+  zt->line = line;
+  {
+    int i;
+    for(i = 0; i < zm_ntargets - 1; i++) {
+      if(!strcmp(zm_targets[i].section, name)) {
+        snprintf(zt->error, sizeof(zt->error),
+                 "%s:%d: duplicate target name '%.60s' (first at line %d)",
+                 path, line, name, zm_targets[i].line);
+        fprintf(stderr, "apiprobe module: %s\n", zt->error);
+        return zt;
+      }
+    }
+  }
   if(!zm_name_ok(name)) {
     snprintf(zt->error, sizeof(zt->error),
              "%s:%d: target name '%.60s' must be letters, digits, '.', '_' "
@@ -231,7 +247,8 @@ static struct zm_target *zm_find(struct zm_request *req,
     return NULL;
   }
   for(i = 0; i < zm_ntargets; i++) {
-    if(zm_targets[i].t.name && !strcmp(zm_targets[i].t.name, name)) {
+    /* the first section of that name (a duplicate only carries an error) */
+    if(!strcmp(zm_targets[i].section, name)) {
       if(zm_targets[i].error[0]) {
         zm_fail(res, "target misconfigured: ", zm_targets[i].error);
         return NULL;
@@ -345,8 +362,16 @@ static int zm_item_metric(struct zm_request *req, struct zm_result *res)
     return zm_fail(res, "second parameter: a metric (see the template)", "");
   r = zm_result(zt);
   v = ap_metric_value(r, (size_t)i);
-  if(v != v) /* NAN */
-    return zm_fail(res, "not measured: ", r->verdict.reason);
+  if(v != v) { /* NAN */
+    char msg[AP_TEXT + 96];
+    const struct ap_metric *m = ap_metric_get((size_t)i);
+    const struct ap_layer_head *h = ap_result_layer(r, m->layer);
+    snprintf(msg, sizeof(msg), "not measured: %s (%s layer %s)%s%s",
+             m->name, ap_layer_name(m->layer), ap_state_name(h->state),
+             r->verdict.state != AP_STATE_OK ? "; " : "",
+             r->verdict.state != AP_STATE_OK ? r->verdict.reason : "");
+    return zm_fail(res, msg, "");
+  }
   res->dbl = v;
   res->type |= ZM_AR_DOUBLE;
   return ZM_RET_OK;
@@ -475,8 +500,11 @@ int zbx_module_init(void)
     struct zm_target *zt = &zm_targets[i];
     if(zt->error[0])
       continue;
-    if(ap_target_finish(&zt->t, err, sizeof(err)))
-      zm_conf_error(zt, path, 0, err);
+    if(ap_target_finish(&zt->t, err, sizeof(err))) {
+      char what[AP_TEXT + 96];
+      snprintf(what, sizeof(what), "target '%s': %s", zt->section, err);
+      zm_conf_error(zt, path, zt->line, what);
+    }
   }
   fprintf(stderr, "apiprobe module: %d target(s) from %s\n", zm_ntargets,
           path);
