@@ -867,11 +867,11 @@ static void status_end(struct ap_status_job *job, struct ap_result *r)
   ap_verdict_compute(r); /* folds the status page into the reason */
 }
 
-enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
+/* --retries: more attempts after the first (in R, started at T0) while
+ * the outcome is transient and the timeout leaves room. */
+static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
+                               double t0, enum ap_code rc)
 {
-  double t0 = ap_mono_s();
-  struct ap_status_job *sj = status_begin(t);
-  enum ap_code rc = attempt(t, r, t->timeout_s);
   struct ap_verdict first = r->verdict;
   int n = 1;
   while(rc == AP_OK && n <= t->retries && ap_retry_transient(r)) {
@@ -891,6 +891,16 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   r->attempts = n;
   r->first_attempt = first;
   r->total_s = ap_mono_s() - t0;
+  return rc;
+}
+
+enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
+{
+  double t0 = ap_mono_s();
+  struct ap_status_job *sj = status_begin(t);
+  enum ap_code rc = attempt(t, r, t->timeout_s);
+  if(t->retries)
+    rc = retry_loop(t, r, t0, rc);
   status_end(sj, r);
   return rc;
 }
@@ -904,6 +914,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   enum ap_code rc = AP_OK;
   size_t i, running = 0;
   int still = 0;
+  double t0 = ap_mono_s();
 
   if(!cs || !multi || !sj) {
     free(cs);
@@ -959,6 +970,11 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
       complete(cs[i], CURLE_FAILED_INIT);
     }
     end(cs[i]);
+  }
+  /* retries, one target after the other, each within its own timeout */
+  for(i = 0; i < n; i++) {
+    if(targets[i]->retries)
+      retry_loop(targets[i], &results[i], t0, AP_OK);
     status_end(sj[i], &results[i]);
   }
   curl_multi_cleanup(multi);

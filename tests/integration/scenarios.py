@@ -517,6 +517,22 @@ def many(opts, d, ports):
     c = subprocess.run(["promtool", "check", "metrics"], input=p.stdout,
                        capture_output=True, text=True)
     assert c.returncode == 0, ("promtool", c.stdout, c.stderr)
+    # --retries applies to each of several URLs too
+    fl = ports["flaky:3"]
+    p = subprocess.run(opts.wrapper + [opts.apiprobe, "--json", "--ca-file",
+                                       os.path.join(d, "certs", "ca.pem"),
+                                       "--retries", "4", "--resolve",
+                                       "api.test:%d:127.0.0.1" % fl,
+                                       "--resolve",
+                                       "api.test:%d:127.0.0.1" % ports["ok"],
+                                       "https://api.test:%d/" % ports["ok"],
+                                       "https://api.test:%d/" % fl],
+                       env=env, capture_output=True, text=True, timeout=300)
+    js = json.loads(p.stdout)
+    assert [j["verdict"]["state"] for j in js] == ["ok", "ok"], js
+    assert js[0]["attempts"] == 1 and js[1]["attempts"] == 4, \
+        [j["attempts"] for j in js]
+    assert js[1]["first_attempt"]["error"] == "overloaded", js[1]
 
 
 def main():
@@ -541,7 +557,8 @@ def main():
     sps = {"statuspage:" + a[3:] for c in cs for a in c["args"]
            if a.startswith("SP:") and a != "SP:down"}
     scen = sorted({c["scen"] for c in cs if c["scen"]} | sps |
-                  ({s for s, _, _ in MANY} if not opts.only else set()) |
+                  ({s for s, _, _ in MANY} | {"flaky:3"}
+                   if not opts.only else set()) |
                   ({"ok", "rate_limited", "expired", "stall_headers",
                     "server_error"} if opts.threads and not opts.only
                    else set()))
