@@ -270,12 +270,13 @@ static void cd_register(struct cd_group *g)
 {
   char name[64];
   user_data_t ud = {.data = g, .free_func = cd_group_free};
-  snprintf(name, sizeof(name), "%.0fms",
-           CDTIME_T_TO_DOUBLE(g->interval) * 1000.0);
+  /* unique even for a second <Plugin> block with the same interval */
+  snprintf(name, sizeof(name), "%.0fms-%p",
+           CDTIME_T_TO_DOUBLE(g->interval) * 1000.0, (void *)g);
   if(plugin_register_complex_read(CD_NAME, name, cd_read, g->interval,
                                   &ud)) {
+    /* collectd 5.12 frees the user data of a refused callback itself */
     ERROR(CD_NAME " plugin: cannot register the read callback %s", name);
-    cd_group_free(g);
     return;
   }
   INFO(CD_NAME " plugin: %zu target(s) every %.3f s", g->n,
@@ -333,11 +334,14 @@ static int cd_init(void)
       ERROR(CD_NAME " plugin: type \"%s\" is unknown: add apiprobe-types.db "
                     "to TypesDB (after the default types.db)",
             types[i]);
+      /* collectd unregisters only a read named like the plugin */
+      plugin_unregister_read_group(CD_NAME);
       return -1;
     }
   }
   if(ap_global_init() != AP_OK) {
     ERROR(CD_NAME " plugin: cannot initialise libcurl with OpenSSL");
+    plugin_unregister_read_group(CD_NAME);
     return -1;
   }
   return 0;

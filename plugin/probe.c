@@ -33,7 +33,8 @@ struct ap_prober {
   struct curl_slist *headers;  /* holds the key: wiped on free */
   struct ap_leaf_cache leaf;   /* names of the last certificate */
   CURL *status_easy;           /* the status page's transfer, if any */
-  char body[AP_BODY_MAX];
+  char *body;                  /* grown to what answers need (<= 64 KiB) */
+  size_t body_cap;
 };
 
 struct probe_ctx {
@@ -98,8 +99,9 @@ void ap_prober_free(struct ap_prober *p)
   ap_tls_store_free(p->store);
   ap_leaf_cache_clear(&p->leaf);
   slist_wipe_free(p->headers);
-  /* the body is wiped after each probe (only the bytes used: touching the
-   * whole buffer would make it resident) */
+  if(p->body)
+    OPENSSL_cleanse(p->body, p->body_cap);
+  free(p->body);
   free(p);
 }
 
@@ -182,9 +184,29 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud)
 {
   struct probe_ctx *c = ud;
   size_t len = size * n;
-  if(len > sizeof(c->p->body) - c->body_len) {
+  if(len > AP_BODY_MAX - c->body_len) {
     c->body_capped = 1;
     return 0; /* CURLE_WRITE_ERROR: stop reading */
+  }
+  if(c->body_len + len + 1 > c->p->body_cap) {
+    /* grow by doubling: a resident target keeps what its answers need,
+     * not the 64 KiB cap (200 targets in collectd: 12.5 MiB less) */
+    size_t cap = c->p->body_cap ? c->p->body_cap : 1024;
+    char *nb;
+    while(cap < c->body_len + len + 1)
+      cap *= 2;
+    if(cap > AP_BODY_MAX + 1)
+      cap = AP_BODY_MAX + 1;
+    nb = malloc(cap);
+    if(!nb)
+      return 0;
+    if(c->p->body) {
+      memcpy(nb, c->p->body, c->body_len);
+      OPENSSL_cleanse(c->p->body, c->p->body_cap);
+      free(c->p->body);
+    }
+    c->p->body = nb;
+    c->p->body_cap = cap;
   }
   memcpy(c->p->body + c->body_len, buf, len);
   c->body_len += len;
@@ -821,7 +843,8 @@ static void end(struct probe_ctx *c)
   curl_slist_free_all(c->resolve);
   finish(c, c->t0);
   if(c->p)
-    OPENSSL_cleanse(c->p->body, c->body_len);
+    if(c->p->body)
+      OPENSSL_cleanse(c->p->body, c->body_len);
   free(c);
 }
 

@@ -379,8 +379,11 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
     return set_str((char **)(void *)(base + o->off), value, err, errlen);
   case OPT_ENVNAME:
     if(!envname_ok(value)) {
-      snprintf(err, errlen, "--%s: '%s' is not an environment variable name",
-               n, value);
+      /* never echoed: a key pasted here by mistake must not reach a log */
+      snprintf(err, errlen,
+               "--%s: not an environment variable name (letters, digits, "
+               "'_'; the value is not shown)",
+               n);
       return AP_E_ARG;
     }
     return set_str((char **)(void *)(base + o->off), value, err, errlen);
