@@ -74,10 +74,17 @@ static void cd_dispatch(const struct ap_target *t, const struct ap_result *r)
   cd_put(&vl, "apiprobe_state", "verdict", ap_state_number(r->verdict.state));
 }
 
+/* Set by a successful init (main thread, before the readers start); a
+ * read that runs anyway after a failed init (collectd -T does) probes
+ * nothing. */
+static int cd_ready;
+
 static int cd_read(user_data_t *ud)
 {
   struct cd_group *g = ud->data;
   size_t i;
+  if(!cd_ready)
+    return -1;
   ap_probe_many(g->targets, g->n, g->results);
   for(i = 0; i < g->n; i++) {
     const struct ap_result *r = &g->results[i];
@@ -344,11 +351,15 @@ static int cd_init(void)
     plugin_unregister_read_group(CD_NAME);
     return -1;
   }
+  cd_ready = 1;
   return 0;
 }
 
 static int cd_shutdown(void)
 {
+  if(!cd_ready)
+    return 0;
+  cd_ready = 0;
   ap_global_cleanup();
   return 0;
 }
