@@ -446,6 +446,9 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)AP_BODY_MAX);
+  /* answers are small: a 4 KiB receive buffer instead of 16 KiB per handle
+   * (a resident host keeps one handle per target) */
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_PROXY, proxy);
   curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
