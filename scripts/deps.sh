@@ -11,10 +11,12 @@ libssl-dev libjson-c-dev"
 # (libmicrohttpd12 and libprotobuf-c1 are what write_prometheus loads);
 # prometheus: promtool checks the --prometheus output; zabbix-agent: the
 # real zabbix_agentd the module test loads (python3-yaml reads the
-# template); tinyproxy-bin: a real forward proxy for the proxy layer
+# template); tinyproxy-bin: a real forward proxy for the proxy layer;
+# curl: the fake's self-check and write_prometheus reads; procps: pgrep/ps
+# in the host tests' cleanup
 TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
-libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml"
+libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps"
 case "${1:-build}" in
   build) PKGS=$BUILD ;;
   test) PKGS=$TEST ;;

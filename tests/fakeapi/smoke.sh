@@ -1,12 +1,12 @@
 #!/bin/bash
 # smoke.sh - checks fakeapi itself with the system curl: every scenario's
 # status or curl error code, the request-id rule and the request log.
-# usage: smoke.sh [path/to/fakeapi]   (exit 0 pass, 1 fail, 77 no curl)
+# usage: smoke.sh [path/to/fakeapi]   (exit 0 pass, 1 fail or no curl)
 set -u
 BIN=${1:-fakeapi}
 CURL=${CURL:-/usr/bin/curl}
 KEY=sk-ant-api03-fakeapi-valid-key-0000000000000000000000000000
-[ -x "$CURL" ] || { echo "skip: no $CURL"; exit 77; }
+[ -x "$CURL" ] || { echo "FAIL: no $CURL (scripts/deps.sh test installs it)"; exit 1; }
 
 T=$(mktemp -d)
 SRV=
