@@ -278,7 +278,10 @@ def cases(d):
         args=["--provider", "https", "--expect-status", "404"],
         env={"ANTHROPIC_API_KEY": None},
         check=lambda j: (layer(j, "auth")["state"] == "n/a" and
-                         j["target"]["url"].endswith(":%d/" % 0) is False)
+                         layer(j, "http")["status"] == 404 and
+                         j["target"]["provider"] == "https" and
+                         j["target"]["url"].endswith("/") and
+                         "/v1/" not in j["target"]["url"])
         or fail(j))
     add("https_unexpected", "not_found", "critical", "http",
         "unexpected_status", args=["--provider", "https"],
