@@ -89,15 +89,13 @@ static int cd_read(user_data_t *ud)
   for(i = 0; i < g->n; i++) {
     const struct ap_result *r = &g->results[i];
     /* log a change of verdict, not every failing read */
-    if(r->verdict.error != g->last[i] || r->verdict.state != g->last_state[i])
+    if(r->verdict.error != g->last[i] ||
+       r->verdict.state != g->last_state[i]) {
+      char line[AP_TEXT * 2];
+      ap_verdict_line(r, 1, line, sizeof(line));
       plugin_log(r->verdict.state == AP_STATE_OK ? LOG_INFO : LOG_WARNING,
-                 CD_NAME " plugin: %s: %s%s%s%s%s: %s", g->targets[i]->name,
-                 ap_state_name(r->verdict.state),
-                 r->verdict.error ? " " : "",
-                 r->verdict.error ? ap_error_name(r->verdict.error) : "",
-                 r->verdict.error ? " at " : "",
-                 r->verdict.error ? ap_layer_name(r->verdict.layer) : "",
-                 r->verdict.reason);
+                 CD_NAME " plugin: %s: %s", g->targets[i]->name, line);
+    }
     g->last[i] = r->verdict.error;
     g->last_state[i] = r->verdict.state;
     cd_dispatch(g->targets[i], r);

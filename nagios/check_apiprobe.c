@@ -388,12 +388,14 @@ int main(int argc, char **argv)
   ap_probe_run(&t, &r);
   alarm(0);
   ap_thresholds_apply(&nc.th, &r);
-  clean(err, sizeof(err), r.verdict.reason, 100);
-  printf("APIPROBE %s - %s%s%s%s%s | ", upper_state(r.verdict.state),
-         r.verdict.error != AP_ERR_NONE ? ap_layer_name(r.verdict.layer) : "",
-         r.verdict.error != AP_ERR_NONE ? " " : "",
-         r.verdict.error != AP_ERR_NONE ? ap_error_name(r.verdict.error) : "",
-         r.verdict.error != AP_ERR_NONE ? ": " : "API ok: ", err);
+  {
+    char line[AP_TEXT * 2];
+    ap_verdict_line(&r, 0, line, sizeof(line));
+    /* the layer and error stay whole; a long reason is cut */
+    clean(err, sizeof(err), line, 130);
+  }
+  printf("APIPROBE %s - %s%s | ", upper_state(r.verdict.state),
+         r.verdict.error != AP_ERR_NONE ? "" : "API ok: ", err);
   print_perfdata(&r, &nc.th);
   printf("\n");
   print_long(&r, nc.verbose);

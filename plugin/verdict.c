@@ -64,6 +64,18 @@ void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
   }
 }
 
+int ap_verdict_line(const struct ap_result *r, int with_state, char *buf,
+                    size_t n)
+{
+  const struct ap_verdict *v = &r->verdict;
+  const char *st = with_state ? ap_state_name(v->state) : "";
+  if(v->error == AP_ERR_NONE)
+    return snprintf(buf, n, "%s%s%s", st, with_state ? ": " : "", v->reason);
+  return snprintf(buf, n, "%s%s%s %s: %s", st, with_state ? " " : "",
+                  ap_layer_name(v->layer), ap_error_name(v->error),
+                  v->reason);
+}
+
 void ap_verdict_compute(struct ap_result *r)
 {
   struct ap_verdict *v = &r->verdict;

@@ -385,12 +385,7 @@ static int zm_item_verdict(struct zm_request *req, struct zm_result *res)
   if(!zt)
     return ZM_RET_FAIL;
   r = zm_result(zt);
-  snprintf(buf, sizeof(buf), "%s%s%s%s%s: %s", ap_state_name(r->verdict.state),
-           r->verdict.error ? " " : "",
-           r->verdict.error ? ap_layer_name(r->verdict.layer) : "",
-           r->verdict.error ? " " : "",
-           r->verdict.error ? ap_error_name(r->verdict.error) : "",
-           r->verdict.reason);
+  ap_verdict_line(r, 1, buf, sizeof(buf));
   return zm_text(res, strdup(buf));
 }
 

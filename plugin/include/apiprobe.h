@@ -477,6 +477,12 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r);
 enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
                            struct ap_result *results);
 
+/* The verdict as one line for every face: "[STATE ]LAYER ERROR: REASON",
+ * or "[STATE: ]REASON" when there is no error (WITH_STATE adds the state).
+ * Returns what snprintf returns. */
+int ap_verdict_line(const struct ap_result *r, int with_state, char *buf,
+                    size_t n);
+
 /* Layer head by index, for renderers and adapters. */
 const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
                                             enum ap_layer l);

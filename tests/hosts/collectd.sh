@@ -667,10 +667,10 @@ logline 'the bad value of "badvalue" is named, target refused' \
 logline '3 targets in the 1 s callback' 'apiprobe plugin: 3 target\(s\) every 1\.000 s' 1
 logline '1 target in the 2 s callback' 'apiprobe plugin: 1 target\(s\) every 2\.000 s' 1
 logline 'badkey: one line (a verdict change), critical, names auth' \
-  'apiprobe plugin: badkey: critical [a-z_]+ at auth: .*401' 1
-logline 'down: one line, critical, names tcp' 'apiprobe plugin: down: critical [a-z_]+ at tcp: ' 1
+  'apiprobe plugin: badkey: critical auth [a-z_]+: .*401' 1
+logline 'down: one line, critical, names tcp' 'apiprobe plugin: down: critical tcp [a-z_]+: ' 1
 logline 'ratelimited: one line, warning, names auth' \
-  'apiprobe plugin: ratelimited: warning [a-z_]+ at auth: .*429' 1
+  'apiprobe plugin: ratelimited: warning auth [a-z_]+: .*429' 1
 logline 'good: no line (no change from ok)' 'apiprobe plugin: good:' 0
 logline 'no read failed, ran late or dispatched an unknown type' \
   'read-function .* failed|above its read interval|Dataset not found|apiprobe plugin: type' 0

@@ -326,9 +326,29 @@ static void test_fail_then_verdict(void **state)
   assert_int_equal(r.auth.h.state, AP_STATE_SKIPPED);
 }
 
+static void test_verdict_line(void **state)
+{
+  struct ap_result r;
+  char buf[512];
+  (void)state;
+  result_ok(&r);
+  ap_verdict_compute(&r);
+  ap_verdict_line(&r, 1, buf, sizeof(buf));
+  assert_string_equal(buf, "ok: auth fine");
+  ap_verdict_line(&r, 0, buf, sizeof(buf));
+  assert_string_equal(buf, "auth fine");
+  ap_layer_fail(&r, AP_LAYER_TCP, AP_ERR_TCP_REFUSED, "connect refused");
+  ap_verdict_compute(&r);
+  ap_verdict_line(&r, 1, buf, sizeof(buf));
+  assert_string_equal(buf, "critical tcp refused: connect refused");
+  ap_verdict_line(&r, 0, buf, sizeof(buf));
+  assert_string_equal(buf, "tcp refused: connect refused");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_verdict_line),
     cmocka_unit_test(test_layer_accessors),
     cmocka_unit_test(test_layer_fail),
     cmocka_unit_test(test_layer_fail_reason),
