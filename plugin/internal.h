@@ -190,6 +190,13 @@ int ap_tls_ctx_cb(void *curl, void *sslctx, void *parm);
 void ap_tls_session_info(const void *ssl, struct ap_tls_result *out);
 
 /* ---- prober (probe.c) ---- */
+struct curl_slist;
+/* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
+ * https only, no signals, no redirects, a fresh connection closed after,
+ * addresses pinned by RESOLVE, no libcurl CA paths (our store is set in
+ * the SSL_CTX callback), PROXY ("" = none). */
+void ap_curl_base(void *easy, const char *url, const char *proxy,
+                  struct curl_slist *resolve);
 void ap_prober_free(struct ap_prober *p);
 
 #endif

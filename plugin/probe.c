@@ -400,6 +400,24 @@ static long ms_of(double s)
   return whole < 1 ? 1 : whole;
 }
 
+void ap_curl_base(void *easy, const char *url, const char *proxy,
+                  struct curl_slist *resolve)
+{
+  CURL *e = easy;
+  curl_easy_setopt(e, CURLOPT_URL, url);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
+  /* our own store is installed by the SSL_CTX callback: keep libcurl from
+   * parsing Debian's default bundle and directory on every connection */
+  curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+  curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+  curl_easy_setopt(e, CURLOPT_PROXY, proxy);
+}
+
 static void setup(struct probe_ctx *c, struct curl_slist *resolve,
                   const char *proxy, double remaining, double conn_budget)
 {
@@ -409,19 +427,13 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
                 : t->min_tls == 11 ? CURL_SSLVERSION_TLSv1_1
                 : t->min_tls == 10 ? CURL_SSLVERSION_TLSv1_0
                                    : CURL_SSLVERSION_TLSv1_2;
-  curl_easy_setopt(e, CURLOPT_URL, t->url);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  ap_curl_base(e, t->url, proxy, resolve);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->p->headers);
   curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
   curl_easy_setopt(e, CURLOPT_PROXYHEADER, NULL);
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
   curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-  curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
   curl_easy_setopt(e, CURLOPT_IPRESOLVE,
                    t->ip_family == 4   ? CURL_IPRESOLVE_V4
                    : t->ip_family == 6 ? CURL_IPRESOLVE_V6
@@ -431,10 +443,6 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
   curl_easy_setopt(e, CURLOPT_SSLVERSION, sslver);
   if(t->min_tls < 12)
     curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
-  /* our own store is installed in on_sslctx: keep libcurl from parsing
-   * Debian's default bundle and directory on every connection */
-  curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
-  curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
   curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_sslctx);
@@ -450,7 +458,6 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
    * (a resident host keeps one handle per target) */
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
-  curl_easy_setopt(e, CURLOPT_PROXY, proxy);
   curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
 }
 
