@@ -13,10 +13,12 @@ libssl-dev libjson-c-dev"
 # real zabbix_agentd the module test loads (python3-yaml reads the
 # template); tinyproxy-bin: a real forward proxy for the proxy layer;
 # curl: the fake's self-check and write_prometheus reads; procps: pgrep/ps
-# in the host tests' cleanup
+# in the host tests' cleanup; iproute2, iptables, dnsmasq-base: the
+# network namespaces, firewall rules and DNS server of tests/net
 TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
-libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps"
+libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps
+iproute2 iptables dnsmasq-base"
 case "${1:-build}" in
   build) PKGS=$BUILD ;;
   test) PKGS=$TEST ;;
