@@ -74,25 +74,57 @@ static void print_human(const struct ap_result *r)
          r->key_fingerprint);
   if(r->env.insecure)
     printf("  !!!    certificate verification is DISABLED (--insecure)\n");
-  snprintf(d, sizeof(d), "proxy: %s%s%s",
+  snprintf(d, sizeof(d), "proxy: %s%s%s; clock %s",
            r->env.proxy[0]         ? r->env.proxy
            : r->env.noproxy_match ? "none (NO_PROXY matches the host)"
                                   : "none",
-           r->env.proxy_source[0] ? " from " : "", r->env.proxy_source);
+           r->env.proxy_source[0] ? " from " : "", r->env.proxy_source,
+           r->env.clock_synced == 1   ? "synchronised"
+           : r->env.clock_synced == 0 ? "NOT synchronised"
+                                      : "state unknown");
   print_layer("env", &r->env.h, d);
+  if(r->env.advice[0])
+    printf("  %-6s %-9s %9s  %s\n", "", "advice", "", r->env.advice);
   d[0] = '\0';
   for(i = 0; i < r->dns.address_count && n < sizeof(d) - 60; i++)
     n += (size_t)snprintf(d + n, sizeof(d) - n, "%s%s", i ? ", " : "",
                           r->dns.addresses[i]);
   if(r->dns.source[0] && strcmp(r->dns.source, "resolver"))
-    snprintf(d + n, sizeof(d) - n, " (%s)", r->dns.source);
+    n += (size_t)snprintf(d + n, sizeof(d) - n, " (%s)", r->dns.source);
+  if(r->dns.rcode[0] && n < sizeof(d))
+    snprintf(d + n, sizeof(d) - n, "%sserver answered %s", n ? "; " : "",
+             r->dns.rcode);
   print_layer("dns", &r->dns.h, d);
   d[0] = '\0';
+  n = 0;
   if(r->tcp.address[0])
-    snprintf(d, sizeof(d), "%s port %d (%s)", r->tcp.address, r->tcp.port,
-             r->tcp.family == 6 ? "ipv6" : "ipv4");
+    n = (size_t)snprintf(d, sizeof(d), "%s port %d (%s)", r->tcp.address,
+                         r->tcp.port, r->tcp.family == 6 ? "ipv6" : "ipv4");
+  if(r->tcp.path_mtu > 0 && n < sizeof(d))
+    snprintf(d + n, sizeof(d) - n, ", path MTU %d", r->tcp.path_mtu);
   print_layer("tcp", &r->tcp.h, d);
-  print_layer("proxy", &r->proxy.h, r->proxy.url);
+  for(i = 0; i < r->tcp.family_count; i++) {
+    const struct ap_family_result *f = &r->tcp.families[i];
+    printf("  %-6s %-9s %9s  IPv%d %s: %s%s%s\n", "",
+           ap_state_name(f->state), "", f->family, f->address,
+           f->error != AP_ERR_NONE ? ap_error_name(f->error) : "",
+           f->error != AP_ERR_NONE ? ", " : "", f->reason);
+  }
+  d[0] = '\0';
+  if(r->proxy.url[0]) {
+    n = (size_t)snprintf(d, sizeof(d), "%s", r->proxy.url);
+    if(!isnan(r->proxy.connect_s) && n < sizeof(d))
+      n += (size_t)snprintf(d + n, sizeof(d) - n,
+                            " (resolve %.1f ms, connect %.1f ms",
+                            r->proxy.resolve_s * 1000.0,
+                            r->proxy.connect_s * 1000.0);
+    if(!isnan(r->proxy.tunnel_s) && n < sizeof(d))
+      n += (size_t)snprintf(d + n, sizeof(d) - n, ", CONNECT %.1f ms",
+                            r->proxy.tunnel_s * 1000.0);
+    if(!isnan(r->proxy.connect_s) && n < sizeof(d))
+      snprintf(d + n, sizeof(d) - n, ")");
+  }
+  print_layer("proxy", &r->proxy.h, d);
   d[0] = '\0';
   if(r->tls.version[0] || r->tls.cert_subject[0]) {
     n = (size_t)snprintf(d, sizeof(d), "%s %s %s", r->tls.version,

@@ -242,13 +242,25 @@ static void long_line(const char *name, const struct ap_layer_head *h,
 static void print_long(const struct ap_result *r, int verbose)
 {
   char d[512];
+  int i;
   long_line("env", &r->env.h, r->env.proxy[0] ? r->env.proxy : "");
   snprintf(d, sizeof(d), "%s%s%s", r->dns.address_count ? r->dns.addresses[0]
                                                         : "",
            r->dns.address_count > 1 ? " ..." : "", "");
   long_line("dns", &r->dns.h, d);
-  snprintf(d, sizeof(d), "%s", r->tcp.address);
+  if(r->tcp.path_mtu > 0)
+    snprintf(d, sizeof(d), "%s path MTU %d", r->tcp.address,
+             r->tcp.path_mtu);
+  else
+    snprintf(d, sizeof(d), "%s", r->tcp.address);
   long_line("tcp", &r->tcp.h, d);
+  for(i = 0; i < r->tcp.family_count; i++) {
+    const struct ap_family_result *f = &r->tcp.families[i];
+    clean(d, sizeof(d), f->reason, sizeof(d));
+    printf("tcp ipv%d: %s %s%s%s - %s\n", f->family, upper_state(f->state),
+           f->address, f->error ? " " : "",
+           f->error ? ap_error_name(f->error) : "", d);
+  }
   long_line("proxy", &r->proxy.h, r->proxy.url);
   d[0] = '\0';
   if(r->tls.version[0])
@@ -266,6 +278,9 @@ static void print_long(const struct ap_result *r, int verbose)
   clean(d, sizeof(d), r->verdict.hint, sizeof(d));
   if(d[0])
     printf("hint: %s\n", d);
+  clean(d, sizeof(d), r->env.advice, sizeof(d));
+  if(d[0])
+    printf("advice: %s\n", d);
   if(r->status_page.checked) {
     clean(d, sizeof(d), r->status_page.reason, sizeof(d));
     printf("status page: %s - %s\n", upper_state(r->status_page.state), d);
