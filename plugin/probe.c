@@ -47,6 +47,8 @@ struct probe_ctx {
   int body_capped;
   int got_status;
   double tls_started_at;       /* mono, when our SSL_CTX callback ran */
+  double request_at;           /* mono, the request about to be sent */
+  double first_byte_at;        /* mono, the status line arrived */
   double curl_start;           /* mono */
   char host[AP_TEXT];
   int port;
@@ -177,6 +179,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
 {
   struct probe_ctx *c = ud;
   size_t len = size * n;
+  if(c->first_byte_at <= 0)
+    c->first_byte_at = ap_mono_s();
   ap_headers_feed(&c->hdr, buf, len, ap_wall_s());
   if(c->hdr.status)
     c->got_status = 1;
@@ -233,6 +237,9 @@ static int on_prereq(void *ud, char *ip, char *lip, int port, int lport)
   if(!curl_easy_getinfo(c->p->easy, CURLINFO_TLS_SSL_PTR, &info) && info &&
      info->backend == CURLSSLBACKEND_OPENSSL && info->internals)
     ap_tls_session_info(info->internals, &c->r->tls);
+  /* the first byte is timed from here, after our own work: libcurl sends
+   * the request when this returns */
+  c->request_at = ap_mono_s();
   return CURL_PREREQFUNC_OK;
 }
 
@@ -630,7 +637,10 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
     r->http.status = h->status;
     ap_strlcpy(r->http.http_version, h->http_version,
                sizeof(r->http.http_version));
-    r->http.ttfb_s = t_start - t_pre > 0 ? t_start - t_pre : 0;
+    if(c->request_at > 0 && c->first_byte_at > c->request_at)
+      r->http.ttfb_s = c->first_byte_at - c->request_at;
+    else
+      r->http.ttfb_s = t_start - t_pre > 0 ? t_start - t_pre : 0;
     r->http.h.time_s = r->http.ttfb_s;
     r->http.transfer_s = t_total - t_start > 0 ? t_total - t_start : 0;
     ap_strlcpy(r->http.request_id, h->request_id,
@@ -793,6 +803,12 @@ static void complete(struct probe_ctx *c, CURLcode code)
   if(err != AP_ERR_NONE) {
     fail_reason(c, err, reason, sizeof(reason));
     ap_layer_fail(c->r, ap_error_layer(err), err, reason);
+    /* a failed connect has no connect time: how long it was tried */
+    if(ap_error_layer(err) == AP_LAYER_TCP && isnan(c->r->tcp.h.time_s)) {
+      double tried = us(c->p->easy, CURLINFO_TOTAL_TIME_T) -
+                     us(c->p->easy, CURLINFO_NAMELOOKUP_TIME_T);
+      c->r->tcp.h.time_s = tried > 0 ? tried : 0;
+    }
     return;
   }
   tls_judge(c);

@@ -134,7 +134,8 @@ static struct json_object *tcp_json(const struct ap_result *r)
       add_str(fo, "family", f->family == 6 ? "ipv6" : "ipv4");
       add_str(fo, "address", f->address);
       add_str(fo, "state", ap_state_name(f->state));
-      add_str(fo, "error", ap_error_name(f->error));
+      if(f->error != AP_ERR_NONE)
+        add_str(fo, "error", ap_error_name(f->error));
       add_num(fo, "time_s", f->time_s, 6);
       add_str(fo, "reason", f->reason);
       json_object_array_add(a, fo);
