@@ -2,6 +2,11 @@
  * helper thread so the probe can stop waiting at its timeout (a resolver
  * that never answers must not hold the probe). The job is reference
  * counted: whoever finishes last (waiter or resolver thread) frees it.
+ *
+ * glibc folds SERVFAIL, REFUSED and "no answer" into one EAI_AGAIN. When a
+ * lookup fails that way, the same thread asks the configured servers once
+ * more itself (res_nsend) to read the answer's rcode, so each has its own
+ * error name.
  */
 #include "internal.h"
 #include "strutil.h"
@@ -11,7 +16,10 @@
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +31,7 @@ struct dns_job {
   int refs; /* 2 while both sides hold it */
   int done;
   int rc;
+  int rcode;    /* AP_RCODE_* or the diagnostic answer's rcode */
   int family;
   struct addrinfo *res;
   pthread_t tid;
@@ -76,13 +85,62 @@ static int family_check(const char *host, int family, int rc)
   return rc;
 }
 
+/* After a failed lookup that took ELAPSED_S: the rcode the resolver's
+ * servers answer for HOST, AP_RCODE_SILENT when none answers. Our own
+ * resolver state (res_ninit), so threads do not share one. */
+static int rcode_probe(const char *host, int family, double elapsed_s)
+{
+  struct __res_state st;
+  unsigned char q[512], a[512];
+  int qlen, alen, rcode = AP_RCODE_NONE;
+
+  memset(&st, 0, sizeof(st));
+  if(res_ninit(&st))
+    return AP_RCODE_NONE;
+  /* the lookup already waited a whole server timeout: nobody answered */
+  if(elapsed_s >= 0.9 * st.retrans) {
+    res_nclose(&st);
+    return AP_RCODE_SILENT;
+  }
+  st.retry = 1;
+  /* glibc's hook for dig: hand back a SERVFAIL/REFUSED answer instead of
+   * trying the next server and failing without it */
+  st.pfcode = RES_PRF_HEAD1;
+  qlen = res_nmkquery(&st, ns_o_query, host, ns_c_in,
+                      family == 6 ? ns_t_aaaa : ns_t_a, NULL, 0, NULL, q,
+                      sizeof(q));
+  if(qlen > 0) {
+    alen = res_nsend(&st, q, qlen, a, sizeof(a));
+    if(alen >= NS_HFIXEDSZ)
+      rcode = a[3] & 0x0f;
+    else if(errno == ETIMEDOUT)
+      rcode = AP_RCODE_SILENT;
+  }
+  res_nclose(&st);
+  return rcode;
+}
+
+const char *ap_dns_rcode_name(int rcode)
+{
+  static const char *const names[16] = {
+    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+    "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11",
+    "RCODE12", "RCODE13", "RCODE14", "RCODE15"};
+  return rcode >= 0 && rcode < 16 ? names[rcode] : "?";
+}
+
 static void *job_thread(void *arg)
 {
   struct dns_job *j = arg;
   struct addrinfo *res = NULL;
+  double t0 = ap_mono_s();
   int rc = lookup(j->host, j->family, &res);
+  int rcode = AP_RCODE_NONE;
   rc = family_check(j->host, j->family, rc);
+  if(rc == EAI_AGAIN || rc == EAI_FAIL)
+    rcode = rcode_probe(j->host, j->family, ap_mono_s() - t0);
   pthread_mutex_lock(&j->mu);
+  j->rcode = rcode;
   j->rc = rc;
   j->res = res;
   j->done = 1;
@@ -92,10 +150,23 @@ static void *job_thread(void *arg)
   return NULL;
 }
 
-enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s)
+enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s,
+                              int rcode)
 {
   if(timed_out)
     return AP_ERR_DNS_TIMEOUT;
+  if(gai_rc == EAI_AGAIN || gai_rc == EAI_FAIL) {
+    switch(rcode) {
+    case AP_RCODE_SILENT:
+      return AP_ERR_DNS_TIMEOUT;
+    case ns_r_servfail:
+      return AP_ERR_DNS_SERVFAIL;
+    case ns_r_refused:
+      return AP_ERR_DNS_REFUSED;
+    default:
+      break;
+    }
+  }
   switch(gai_rc) {
   case 0:
     return AP_ERR_NONE;
@@ -187,6 +258,9 @@ struct ap_dns_job *ap_dns_start(const char *host, int family)
     j->refs = 1;
     j->rc = family_check(j->host, j->family,
                          lookup(j->host, j->family, &j->res));
+    j->rcode = j->rc == EAI_AGAIN || j->rc == EAI_FAIL
+                 ? rcode_probe(j->host, j->family, ap_mono_s() - j->t0)
+                 : AP_RCODE_NONE;
     j->done = 1;
   }
   return (struct ap_dns_job *)j;
@@ -195,7 +269,7 @@ struct ap_dns_job *ap_dns_start(const char *host, int family)
 /* Wait for J until its start + TIMEOUT_S. Returns 1 on timeout; on success
  * the job's result moves to the caller through *PRES. Consumes J. */
 static int job_wait(struct dns_job *j, double timeout_s,
-                    struct addrinfo **pres, int *prc)
+                    struct addrinfo **pres, int *prc, int *prcode)
 {
   struct timespec until;
   int timed_out = 0;
@@ -213,6 +287,7 @@ static int job_wait(struct dns_job *j, double timeout_s,
   if(!timed_out) {
     *pres = j->res;
     *prc = j->rc;
+    *prcode = j->rcode;
     j->res = NULL;
   }
   pthread_mutex_unlock(&j->mu);
@@ -233,6 +308,7 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
   struct dns_job *j = (struct dns_job *)job;
   struct addrinfo *res = NULL;
   int rc = EAI_MEMORY;
+  int rcode = AP_RCODE_NONE;
   int timed_out = 0;
   double t0 = j ? j->t0 : ap_mono_s();
   double elapsed;
@@ -241,10 +317,16 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
   ap_strlcpy(dns->host, host, sizeof(dns->host));
   ap_strlcpy(dns->source, "resolver", sizeof(dns->source));
   if(j)
-    timed_out = job_wait(j, timeout_s, &res, &rc);
+    timed_out = job_wait(j, timeout_s, &res, &rc, &rcode);
   elapsed = ap_mono_s() - t0;
   dns->h.time_s = elapsed;
-  e = ap_dns_classify(rc, timed_out, elapsed);
+  e = ap_dns_classify(rc, timed_out, elapsed, rcode);
+  if(!timed_out && rcode != AP_RCODE_NONE)
+    ap_strlcpy(dns->rcode,
+               rcode == AP_RCODE_SILENT ? "none"
+               : rcode < 16             ? ap_dns_rcode_name(rcode)
+                                        : "?",
+               sizeof(dns->rcode));
   if(e == AP_ERR_NONE) {
     fill_addresses(dns, res);
     if(!dns->address_count)
@@ -264,6 +346,9 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
                family == 4   ? "IPv4"
                : family == 6 ? "IPv6"
                              : "IPv4 or IPv6");
+    else if(e == AP_ERR_DNS_SERVFAIL || e == AP_ERR_DNS_REFUSED)
+      snprintf(dns->h.reason, sizeof(dns->h.reason),
+               "the DNS server answered %s for %s", dns->rcode, host);
     else
       snprintf(dns->h.reason, sizeof(dns->h.reason), "resolving %s: %s",
                host, gai_strerror(rc));

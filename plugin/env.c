@@ -1,12 +1,20 @@
-/* env.c -- the env layer: which proxy settings apply to this target, the
- * way libcurl reads them (https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY,
- * no_proxy, NO_PROXY), decided once here and handed to curl explicitly.
+/* env.c -- the env layer, what this host brings to every connection:
+ * - which proxy settings apply to this target, the way libcurl reads them
+ *   (https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, no_proxy, NO_PROXY),
+ *   decided once here and handed to curl explicitly;
+ * - the kernel's clock discipline (adjtimex: synchronised or not, maximum
+ *   error) and, after the answer, the clock's skew against the server's
+ *   Date with thresholds;
+ * - the TCP keepalive sysctls (per network namespace), with advice when
+ *   idle connections would outlive the middleboxes' idle timeout.
  */
 #include "internal.h"
 #include "strutil.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <stdio.h>
+#include <sys/timex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -66,6 +74,106 @@ static const char *env_first(const char *const *names, const char **which)
   return NULL;
 }
 
+int ap_clock_synced(int adjtimex_rc, int status)
+{
+  if(adjtimex_rc < 0)
+    return -1;
+  return adjtimex_rc != TIME_ERROR && !(status & STA_UNSYNC);
+}
+
+/* The kernel's view of its clock; read-only (modes 0) needs no privilege */
+static void clock_read(struct ap_env_result *env)
+{
+  struct timex tx;
+  int rc;
+  memset(&tx, 0, sizeof(tx));
+  rc = adjtimex(&tx);
+  env->clock_synced = ap_clock_synced(rc, tx.status);
+  env->clock_maxerror_s = rc < 0 ? NAN : (double)tx.maxerror / 1e6;
+}
+
+/* One integer from a /proc/sys file; -1 when unreadable. */
+static int sysctl_int(const char *path)
+{
+  FILE *f = fopen(path, "re");
+  char buf[32];
+  int v = -1;
+  if(!f)
+    return -1;
+  if(fgets(buf, sizeof(buf), f)) {
+    long l;
+    if(!ap_parse_long(ap_trim(buf), 0, 1L << 30, &l))
+      v = (int)l;
+  }
+  fclose(f);
+  return v;
+}
+
+int ap_keepalive_advice(int time_s, int intvl_s, int probes,
+                        double idle_timeout_s, char *out, size_t outlen)
+{
+  double dead;
+  out[0] = '\0';
+  if(time_s < 0 || idle_timeout_s <= 0 || time_s < idle_timeout_s)
+    return 0;
+  dead = (double)time_s + (intvl_s > 0 ? (double)intvl_s : 0) *
+                            (probes > 0 ? (double)probes : 0);
+  snprintf(out, outlen,
+           "TCP keepalive starts after %d s idle, later than the %.0f s after "
+           "which NAT gateways and firewalls commonly drop idle connections "
+           "(a dead peer is noticed after %.0f s): long requests (streaming, "
+           "batches) may hang; lower net.ipv4.tcp_keepalive_time (e.g. 60) "
+           "or set keepalive in the client",
+           time_s, idle_timeout_s, dead);
+  return 1;
+}
+
+static void keepalive_read(const struct ap_target *t,
+                           struct ap_env_result *env)
+{
+  env->keepalive_time_s = sysctl_int("/proc/sys/net/ipv4/tcp_keepalive_time");
+  env->keepalive_intvl_s =
+    sysctl_int("/proc/sys/net/ipv4/tcp_keepalive_intvl");
+  env->keepalive_probes =
+    sysctl_int("/proc/sys/net/ipv4/tcp_keepalive_probes");
+  ap_keepalive_advice(env->keepalive_time_s, env->keepalive_intvl_s,
+                      env->keepalive_probes, t->idle_timeout_s, env->advice,
+                      sizeof(env->advice));
+}
+
+enum ap_error ap_skew_error(double skew_s, double warn_s, double crit_s)
+{
+  double a = fabs(skew_s);
+  if(isnan(skew_s))
+    return AP_ERR_NONE;
+  if(crit_s > 0 && a > crit_s)
+    return AP_ERR_ENV_CLOCK_SKEW_CRIT;
+  if(warn_s > 0 && a > warn_s)
+    return AP_ERR_ENV_CLOCK_SKEW;
+  return AP_ERR_NONE;
+}
+
+void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t)
+{
+  struct ap_env_result *env = &r->env;
+  enum ap_error e;
+  char reason[AP_TEXT];
+  env->clock_skew_s = r->http.clock_skew_s;
+  e = ap_skew_error(env->clock_skew_s, t->skew_warn_s, t->skew_crit_s);
+  if(e == AP_ERR_NONE ||
+     ap_state_rank(ap_error_state(e)) <= ap_state_rank(env->h.state))
+    return;
+  snprintf(reason, sizeof(reason),
+           "this host's clock is %.0f s %s the server's Date (limit %.0f s)%s",
+           fabs(env->clock_skew_s),
+           env->clock_skew_s > 0 ? "behind" : "ahead of",
+           e == AP_ERR_ENV_CLOCK_SKEW_CRIT ? t->skew_crit_s : t->skew_warn_s,
+           env->clock_synced == 0
+             ? "; the kernel says it is not synchronised (NTP off?)"
+             : "");
+  ap_layer_set(r, AP_LAYER_ENV, e, reason);
+}
+
 void ap_env_eval(const struct ap_target *t, const char *host,
                  struct ap_env_result *env, char *proxy, size_t proxylen)
 {
@@ -78,6 +186,9 @@ void ap_env_eval(const struct ap_target *t, const char *host,
 
   env->h.state = AP_STATE_OK;
   env->insecure = t->insecure;
+  env->clock_skew_s = NAN;
+  clock_read(env);
+  keepalive_read(t, env);
   proxy[0] = '\0';
   if(t->proxy) {
     p = t->proxy;

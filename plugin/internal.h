@@ -32,6 +32,15 @@ void ap_env_eval(const struct ap_target *t, const char *host,
                  struct ap_env_result *env, char *proxy, size_t proxylen);
 /* Does HOST match the NO_PROXY-style LIST? */
 int ap_noproxy_match(const char *host, const char *list);
+/* adjtimex()'s return code and status -> 1 synchronised, 0 not, -1 unknown */
+int ap_clock_synced(int adjtimex_rc, int status);
+/* Advice into OUT (1) when keepalive starts at or after IDLE_TIMEOUT_S. */
+int ap_keepalive_advice(int time_s, int intvl_s, int probes,
+                        double idle_timeout_s, char *out, size_t outlen);
+/* Clock skew -> env error by the thresholds (0 = off). */
+enum ap_error ap_skew_error(double skew_s, double warn_s, double crit_s);
+/* After the answer: the skew into the env layer, judged by T's limits. */
+void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t);
 
 /* ---- dns.c: a fresh lookup, bounded by a timeout ---- */
 /* Resolve HOST for FAMILY (0, 4, 6) within TIMEOUT_S seconds, filling DNS
@@ -45,9 +54,30 @@ struct ap_dns_job;
 struct ap_dns_job *ap_dns_start(const char *host, int family);
 int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
                   double timeout_s, struct ap_dns_result *dns);
-/* Map a getaddrinfo() code (and whether our wait timed out / how long the
- * resolver took) to an error. */
-enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s);
+/* The dns error of a lookup: getaddrinfo's code, whether our own wait ran
+ * out, how long it took and the server's rcode from the diagnostic query
+ * (AP_RCODE_NONE not asked, AP_RCODE_SILENT no answer, else 0-15). */
+#define AP_RCODE_NONE (-1)
+#define AP_RCODE_SILENT (-2)
+enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s,
+                              int rcode);
+/* "NOERROR", "SERVFAIL" ... for a DNS rcode 0-15. */
+const char *ap_dns_rcode_name(int rcode);
+
+/* ---- tcp.c: socket facts and the per-family connects ---- */
+/* Path MTU, MSS and smoothed RTT of the connected TCP socket FD into TCP
+ * (left as they are when FD is not a connected TCP socket). 0 on success. */
+int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp);
+/* When DNS has both IPv4 and IPv6 addresses, connect to the first of each
+ * family at PORT at once, on a thread, for at most TIMEOUT_S; else NULL.
+ * Finish waits for it and fills TCP->families (consumes JOB). */
+struct ap_family_job;
+struct ap_family_job *ap_family_start(const struct ap_dns_result *dns,
+                                      int port, double timeout_s);
+void ap_family_finish(struct ap_family_job *job, struct ap_tcp_result *tcp);
+/* After the probe: when one family failed and the other connected, the
+ * tcp layer gets the family_failed warning (never over a failure). */
+void ap_family_judge(struct ap_result *r);
 
 /* ---- classify.c: transfer outcome -> failing layer and error ---- */
 struct ap_observed {

@@ -54,6 +54,9 @@ struct probe_ctx {
   char proxy[AP_TEXT * 2];     /* proxy URL to use, "" none */
   struct curl_slist *resolve;  /* pinned addresses for libcurl */
   struct ap_dns_job *dns_job;  /* lookup under way (begin -> ready) */
+  struct ap_family_job *fam_job; /* per-family connects (ready -> end) */
+  int socks[4];                /* sockets libcurl opened, for TCP_INFO */
+  int nsocks;
   int dns_started;
   int failed;                  /* could not probe: the result says why */
   int completed;
@@ -217,21 +220,42 @@ static int on_prereq(void *ud, char *ip, char *lip, int port, int lport)
 {
   struct probe_ctx *c = ud;
   struct curl_tlssessioninfo *info = NULL;
+  curl_socket_t fd = CURL_SOCKET_BAD;
   (void)ip;
   (void)lip;
   (void)port;
   (void)lport;
   c->tls.done = 1;
+  /* after the handshake the path MTU may have shrunk (ICMP too big) */
+  if(!curl_easy_getinfo(c->p->easy, CURLINFO_ACTIVESOCKET, &fd) &&
+     fd != CURL_SOCKET_BAD)
+    ap_tcp_sockinfo((int)fd, &c->r->tcp);
   if(!curl_easy_getinfo(c->p->easy, CURLINFO_TLS_SSL_PTR, &info) && info &&
      info->backend == CURLSSLBACKEND_OPENSSL && info->internals)
     ap_tls_session_info(info->internals, &c->r->tls);
   return CURL_PREREQFUNC_OK;
 }
 
+/* Remember each socket libcurl opens (happy eyeballs may open two). */
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+  struct probe_ctx *c = ud;
+  if(purpose == CURLSOCKTYPE_IPCXN &&
+     c->nsocks < (int)(sizeof(c->socks) / sizeof(c->socks[0])))
+    c->socks[c->nsocks++] = (int)fd;
+  return CURL_SOCKOPT_OK;
+}
+
 static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
 {
   struct probe_ctx *c = ud;
+  int i;
   c->tls_started_at = ap_mono_s();
+  /* TCP is up: read its MTU now, so it shows even if TLS then fails
+   * (the established one of the sockets opened) */
+  for(i = c->nsocks - 1; i >= 0; i--)
+    if(!ap_tcp_sockinfo(c->socks[i], &c->r->tcp))
+      break;
   return ap_tls_ctx_cb(curl, sslctx, &c->tls) ? CURLE_SSL_CERTPROBLEM
                                                : CURLE_OK;
 }
@@ -247,6 +271,12 @@ static void result_init(struct ap_result *r, const struct ap_target *t)
   }
   r->proxy.h.state = AP_STATE_NA;
   r->tls.cert_days_left = r->tls.chain_min_days_left = NAN;
+  r->tcp.rtt_s = NAN;
+  r->proxy.resolve_s = r->proxy.connect_s = r->proxy.tunnel_s = NAN;
+  r->env.clock_synced = -1;
+  r->env.clock_maxerror_s = r->env.clock_skew_s = NAN;
+  r->env.keepalive_time_s = r->env.keepalive_intvl_s = -1;
+  r->env.keepalive_probes = -1;
   r->http.ttfb_s = r->http.transfer_s = r->http.clock_skew_s = NAN;
   r->auth.rl_requests_limit = r->auth.rl_requests_remaining = NAN;
   r->auth.rl_requests_reset_s = r->auth.rl_tokens_limit = NAN;
@@ -449,6 +479,8 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
   curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, c);
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, c);
+  curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -540,6 +572,7 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
 {
   CURL *e = c->p->easy;
   struct ap_result *r = c->r;
+  double t_name = us(e, CURLINFO_NAMELOOKUP_TIME_T);
   double t_conn = us(e, CURLINFO_CONNECT_TIME_T);
   double t_app = us(e, CURLINFO_APPCONNECT_TIME_T);
   double t_pre = us(e, CURLINFO_PRETRANSFER_TIME_T);
@@ -556,6 +589,20 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
     ap_url_redact(proxy, r->proxy.url, sizeof(r->proxy.url));
     r->proxy.connect_status = (int)o->connect_code;
     r->tcp.h.state = AP_STATE_NA;
+    if(ip && *ip)
+      ap_strlcpy(r->proxy.address, ip, sizeof(r->proxy.address));
+    /* libcurl's timers are the proxy's here: its name lookup, the TCP
+     * connect to it; the CONNECT answer is when TLS to the API began (or,
+     * when it refused, when the transfer ended) */
+    if(t_name > 0 || t_conn > 0)
+      r->proxy.resolve_s = t_name;
+    if(t_conn > 0) {
+      r->proxy.connect_s = t_conn - t_name > 0 ? t_conn - t_name : 0;
+      if(o->tls_started)
+        r->proxy.tunnel_s = t_tls0 - t_conn > 0 ? t_tls0 - t_conn : 0;
+      else if(o->connect_code)
+        r->proxy.tunnel_s = t_total - t_conn > 0 ? t_total - t_conn : 0;
+    }
     if(o->tls_started) {
       r->proxy.h.state = AP_STATE_OK;
       r->proxy.h.time_s = t_tls0;
@@ -741,6 +788,7 @@ static void complete(struct probe_ctx *c, CURLcode code)
   c->r->curl_code = code;
   ap_strlcpy(c->r->curl_error, c->errbuf, sizeof(c->r->curl_error));
   fill_layers(c, &o, c->proxy);
+  ap_env_judge_clock(c->r, c->t);
   err = ap_classify(&o);
   if(err != AP_ERR_NONE) {
     fail_reason(c, err, reason, sizeof(reason));
@@ -839,6 +887,9 @@ static int ready(struct probe_ctx *c)
                   "name resolution used the whole timeout");
     return -1;
   }
+  /* both families in the answer: connect to each beside the transfer */
+  if(!c->proxy[0])
+    c->fam_job = ap_family_start(&c->r->dns, c->port, budget);
   setup(c, c->resolve, c->proxy, remaining, budget);
   c->curl_start = ap_mono_s();
   return 0;
@@ -851,6 +902,10 @@ static void end(struct probe_ctx *c)
   if(c->dns_started && c->dns_job) /* begun, never finished */
     ap_dns_finish(c->dns_job, c->host, 0, 0, &c->r->dns);
   curl_slist_free_all(c->resolve);
+  if(c->fam_job) {
+    ap_family_finish(c->fam_job, &c->r->tcp);
+    ap_family_judge(c->r);
+  }
   finish(c, c->t0);
   if(c->p)
     if(c->p->body)

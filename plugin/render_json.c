@@ -69,6 +69,18 @@ static struct json_object *env_json(const struct ap_result *r)
     json_object_object_add(o, "noproxy_match", json_object_new_boolean(1));
   json_object_object_add(o, "insecure",
                          json_object_new_boolean(r->env.insecure));
+  if(r->env.clock_synced >= 0)
+    json_object_object_add(o, "clock_synced",
+                           json_object_new_boolean(r->env.clock_synced));
+  add_num(o, "clock_maxerror_s", r->env.clock_maxerror_s, 6);
+  add_num(o, "clock_skew_s", r->env.clock_skew_s, 3);
+  if(r->env.keepalive_time_s >= 0)
+    add_int(o, "keepalive_time_s", r->env.keepalive_time_s);
+  if(r->env.keepalive_intvl_s >= 0)
+    add_int(o, "keepalive_intvl_s", r->env.keepalive_intvl_s);
+  if(r->env.keepalive_probes >= 0)
+    add_int(o, "keepalive_probes", r->env.keepalive_probes);
+  add_str(o, "advice", r->env.advice);
   return o;
 }
 
@@ -89,6 +101,7 @@ static struct json_object *dns_json(const struct ap_result *r)
     add_int(o, "a_count", r->dns.a_count);
     add_int(o, "aaaa_count", r->dns.aaaa_count);
   }
+  add_str(o, "rcode", r->dns.rcode);
   return o;
 }
 
@@ -102,8 +115,32 @@ static struct json_object *tcp_json(const struct ap_result *r)
     add_int(o, "port", r->tcp.port);
   if(r->tcp.family)
     add_str(o, "family", r->tcp.family == 6 ? "ipv6" : "ipv4");
-  if(r->tcp.os_errno && r->tcp.h.error != AP_ERR_NONE)
+  if(r->tcp.os_errno && r->tcp.h.error != AP_ERR_NONE &&
+     r->tcp.h.error != AP_ERR_TCP_FAMILY)
     add_int(o, "errno", r->tcp.os_errno);
+  if(r->tcp.path_mtu > 0)
+    add_int(o, "path_mtu", r->tcp.path_mtu);
+  if(r->tcp.mss > 0)
+    add_int(o, "mss", r->tcp.mss);
+  add_num(o, "rtt_s", r->tcp.rtt_s, 6);
+  if(r->tcp.family_count) {
+    struct json_object *a = json_object_new_array();
+    int i;
+    for(i = 0; a && i < r->tcp.family_count; i++) {
+      const struct ap_family_result *f = &r->tcp.families[i];
+      struct json_object *fo = json_object_new_object();
+      if(!fo)
+        break;
+      add_str(fo, "family", f->family == 6 ? "ipv6" : "ipv4");
+      add_str(fo, "address", f->address);
+      add_str(fo, "state", ap_state_name(f->state));
+      add_str(fo, "error", ap_error_name(f->error));
+      add_num(fo, "time_s", f->time_s, 6);
+      add_str(fo, "reason", f->reason);
+      json_object_array_add(a, fo);
+    }
+    json_object_object_add(o, "families", a);
+  }
   return o;
 }
 
@@ -115,6 +152,10 @@ static struct json_object *proxy_json(const struct ap_result *r)
   add_str(o, "url", r->proxy.url);
   if(r->proxy.connect_status)
     add_int(o, "connect_status", r->proxy.connect_status);
+  add_str(o, "address", r->proxy.address);
+  add_num(o, "resolve_s", r->proxy.resolve_s, 6);
+  add_num(o, "connect_s", r->proxy.connect_s, 6);
+  add_num(o, "tunnel_s", r->proxy.tunnel_s, 6);
   return o;
 }
 

@@ -26,6 +26,7 @@ enum opt_type {
   OPT_PATH,
   OPT_FLAG,
   OPT_SECONDS,
+  OPT_SPAN,
   OPT_DAYS,
   OPT_FAMILY4,
   OPT_FAMILY6,
@@ -95,6 +96,17 @@ static const struct opt_row opts[] = {
   {{"cert-crit-days", 0, "DAYS",
     "critical when a certificate expires within DAYS (default 7)"},
    OPT_DAYS, OFF(cert_crit_days)},
+  {{"skew-warn", 0, "SECONDS",
+    "warn when this host's clock is off the server's Date by more than "
+    "SECONDS (default 60; 0 off)"},
+   OPT_SPAN, OFF(skew_warn_s)},
+  {{"skew-crit", 0, "SECONDS",
+    "critical beyond SECONDS of clock skew (default 120; 0 off)"},
+   OPT_SPAN, OFF(skew_crit_s)},
+  {{"idle-timeout", 0, "SECONDS",
+    "idle timeout of the NAT/firewalls on the path (default 300): advice "
+    "when TCP keepalive starts later; 0 no advice"},
+   OPT_SPAN, OFF(idle_timeout_s)},
   {{"provider", 0, "NAME",
     "anthropic (default: x-api-key, anthropic-version), openai "
     "(Authorization: Bearer, x-ratelimit-*) or https (no auth layer)"},
@@ -176,6 +188,9 @@ void ap_target_init(struct ap_target *t)
   t->timeout_s = 10;
   t->cert_warn_days = 21;
   t->cert_crit_days = 7;
+  t->skew_warn_s = 60;
+  t->skew_crit_s = 120;
+  t->idle_timeout_s = 300;
   t->expect_status = 200;
   ap_strlcpy(t->key_source, "none", sizeof(t->key_source));
 }
@@ -421,6 +436,15 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
     }
     *(double *)(void *)(base + o->off) = d;
     return AP_OK;
+  case OPT_SPAN:
+    if(ap_parse_double(value, 0, 86400, &d)) {
+      snprintf(err, errlen,
+               "--%s: '%s' is not a number of seconds between 0 and 86400",
+               n, value);
+      return AP_E_ARG;
+    }
+    *(double *)(void *)(base + o->off) = d;
+    return AP_OK;
   case OPT_DAYS:
     if(ap_parse_double(value, 0, 3650, &d)) {
       snprintf(err, errlen,
@@ -607,6 +631,13 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
     snprintf(err, errlen,
              "--cert-crit-days (%g) must not exceed --cert-warn-days (%g)",
              t->cert_crit_days, t->cert_warn_days);
+    return AP_E_CONFIG;
+  }
+  if(t->skew_warn_s > 0 && t->skew_crit_s > 0 &&
+     t->skew_crit_s < t->skew_warn_s) {
+    snprintf(err, errlen,
+             "--skew-crit (%g) must not be below --skew-warn (%g)",
+             t->skew_crit_s, t->skew_warn_s);
     return AP_E_CONFIG;
   }
   if(t->ca_file && access(t->ca_file, R_OK)) {

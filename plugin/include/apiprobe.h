@@ -70,6 +70,12 @@ enum ap_layer {
      "the key file is readable by group or others: chmod 600 it")              \
   XX(THRESHOLD, ENV, "threshold", WARNING,                                     \
      "a measurement crossed its threshold (-w/-c, --warn/--crit)")            \
+  XX(ENV_CLOCK_SKEW, ENV, "clock_skew", WARNING,                               \
+     "this host's clock is off: enable NTP (chrony, systemd-timesyncd); "     \
+     "certificates and signed requests depend on it")                          \
+  XX(ENV_CLOCK_SKEW_CRIT, ENV, "clock_skew_large", CRITICAL,                   \
+     "this host's clock is far off: fix NTP now; certificate checks and "      \
+     "signed requests fail with such a clock")                                 \
   XX(DNS_NXDOMAIN, DNS, "nxdomain", CRITICAL,                                  \
      "the name does not exist: check the URL's host name and the resolver")    \
   XX(DNS_NO_ADDRESS, DNS, "no_address", CRITICAL,                              \
@@ -81,6 +87,12 @@ enum ap_layer {
      "the resolver did not answer in time: check the DNS server is reachable") \
   XX(DNS_FAILED, DNS, "failed", CRITICAL,                                      \
      "name resolution failed: check /etc/nsswitch.conf and the resolver")      \
+  XX(DNS_SERVFAIL, DNS, "servfail", CRITICAL,                                  \
+     "the DNS server answered SERVFAIL: its upstream or the zone's servers "   \
+     "fail; check the resolver in /etc/resolv.conf or try another")            \
+  XX(DNS_REFUSED, DNS, "refused", CRITICAL,                                    \
+     "the DNS server refused the query: it does not serve this client or "     \
+     "name; check /etc/resolv.conf and the server's ACLs")                     \
   XX(TCP_REFUSED, TCP, "refused", CRITICAL,                                    \
      "nothing listens on that port, or a firewall rejects it")                 \
   XX(TCP_TIMEOUT, TCP, "timeout", CRITICAL,                                    \
@@ -92,6 +104,9 @@ enum ap_layer {
      "the connection was reset: a middlebox may be interfering")               \
   XX(TCP_FAILED, TCP, "failed", CRITICAL,                                      \
      "the connection failed: check the network path")                         \
+  XX(TCP_FAMILY, TCP, "family_failed", WARNING,                                \
+     "one address family fails while the other works: clients that try it "    \
+     "first stall or fail; fix its route/firewall (or stop using it)")         \
   XX(PROXY_RESOLVE, PROXY, "resolve_failed", CRITICAL,                         \
      "the proxy's host name does not resolve: check HTTPS_PROXY/--proxy")      \
   XX(PROXY_CONNECT, PROXY, "connect_failed", CRITICAL,                         \
@@ -241,6 +256,10 @@ struct ap_target {
   double timeout_s;         /* whole probe */
   double cert_warn_days;
   double cert_crit_days;
+  double skew_warn_s;   /* clock skew thresholds, 0 = off (60, 120) */
+  double skew_crit_s;
+  double idle_timeout_s; /* middleboxes' idle timeout for the keepalive
+                            advice (300), 0 = no advice */
   int retries;          /* extra attempts for transient outcomes (0) */
   int provider;         /* enum ap_provider */
   int expect_status;    /* https provider: the status that is ok (200) */
@@ -343,6 +362,13 @@ struct ap_env_result {
   char proxy_source[32];   /* "option", "env:HTTPS_PROXY" ..., "" */
   int noproxy_match;       /* target matched NO_PROXY / --noproxy */
   int insecure;
+  int clock_synced;        /* adjtimex: 1 synchronised, 0 not, -1 unknown */
+  double clock_maxerror_s; /* adjtimex maximum error, NAN unknown */
+  double clock_skew_s;     /* server Date - local clock, NAN none */
+  int keepalive_time_s;    /* net.ipv4.tcp_keepalive_*, -1 unreadable */
+  int keepalive_intvl_s;
+  int keepalive_probes;
+  char advice[AP_TEXT * 2]; /* keepalive advice, "" none */
 };
 
 struct ap_dns_result {
@@ -352,6 +378,18 @@ struct ap_dns_result {
   char addresses[AP_ADDR_MAX][48];
   int address_count;
   int a_count, aaaa_count;
+  char rcode[12];          /* the server's answer when the lookup failed:
+                              "SERVFAIL", "REFUSED", "none" (no answer) */
+};
+
+/* One address family's own connect, when the name has both. */
+struct ap_family_result {
+  int family;              /* 4 or 6 */
+  char address[48];
+  enum ap_state state;     /* ok or critical */
+  enum ap_error error;     /* AP_ERR_NONE or a tcp error */
+  double time_s;           /* connect time, NAN when it failed */
+  char reason[96];
 };
 
 struct ap_tcp_result {
@@ -360,12 +398,21 @@ struct ap_tcp_result {
   int port;
   int family;              /* 4, 6 or 0 */
   int os_errno;
+  int path_mtu;            /* the connection's path MTU, 0 unknown */
+  int mss;                 /* TCP maximum segment size sent, 0 unknown */
+  double rtt_s;            /* kernel's smoothed RTT, NAN unknown */
+  int family_count;        /* 2 when both families were tried, else 0 */
+  struct ap_family_result families[2]; /* IPv4 first */
 };
 
 struct ap_proxy_result {
   struct ap_layer_head h;
   char url[AP_TEXT];       /* credentials removed */
   int connect_status;      /* status of the CONNECT answer, 0 if none */
+  char address[48];        /* the proxy's address connected to */
+  double resolve_s;        /* the proxy's name lookup, NAN not reached */
+  double connect_s;        /* TCP connect to the proxy */
+  double tunnel_s;         /* CONNECT sent -> answered */
 };
 
 struct ap_tls_result {

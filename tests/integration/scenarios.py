@@ -46,6 +46,12 @@ def check_ok_layers(j):
     assert 0 < a["ratelimit_requests_reset_s"] <= 61, a
     assert layer(j, "tcp")["address"] == "127.0.0.1"
     assert layer(j, "tcp")["family"] == "ipv4"
+    # loopback: the path MTU is lo's (65536), TCP_INFO gives MSS and RTT
+    assert layer(j, "tcp")["path_mtu"] > 1280, layer(j, "tcp")
+    assert layer(j, "tcp")["mss"] > 0 and layer(j, "tcp")["rtt_s"] >= 0
+    e = layer(j, "env")
+    assert e["state"] == "ok" and isinstance(e["clock_synced"], bool), e
+    assert abs(e["clock_skew_s"]) < 2 and e["keepalive_time_s"] > 0, e
     assert j["target"]["key_fingerprint"].startswith("sha256:")
     assert j["target"]["key_source"] == "env:ANTHROPIC_API_KEY"
 
@@ -110,8 +116,17 @@ def cases(d):
     add("redirect", "redirect", "critical", "http", "redirect",
         check=lambda j: layer(j, "http")["location_host"] == "evil.example"
         or fail(j))
-    add("skew", "skew:120", "ok", "auth", None,
-        check=lambda j: 118 < layer(j, "http")["clock_skew_s"] < 122
+    # clock skew against the server's Date: warn over 60 s, critical over
+    # 120 s by default (as check_ntp_time); the env layer carries it
+    add("skew_small", "skew:30", "ok", "auth", None,
+        check=lambda j: 28 < layer(j, "env")["clock_skew_s"] < 32 or fail(j))
+    add("skew_off", "skew:-400", "ok", "auth", None,
+        args=["--skew-warn", "0", "--skew-crit", "0"])
+    add("skew_large", "skew:-400", "critical", "env", "clock_skew_large",
+        check=lambda j: (layer(j, "auth")["state"] == "ok" and
+                         "ahead of" in j["verdict"]["reason"]) or fail(j))
+    add("skew", "skew:90", "warning", "env", "clock_skew",
+        check=lambda j: 88 < layer(j, "http")["clock_skew_s"] < 92
         or fail(j))
     add("slow", "slow:300", "ok", "auth", None,
         check=lambda j: 0.29 < layer(j, "http")["ttfb_s"] < 1.5 or fail(j))
@@ -366,8 +381,10 @@ def run_case(c, opts, d, ports, leaks):
             assert v.get("error") == c["error"], ("error", v, c["error"])
             assert lay.get("error") == c["error"], lay
         assert v["reason"] and v["hint"], v
+        # judged after the answer: the later layers were reached
+        after = ("cert_expiring_soon", "clock_skew_large")
         if (c["state"] in ("critical", "unknown") and c["layer"] != "auth"
-                and c["error"] != "cert_expiring_soon"):
+                and c["error"] not in after):
             skipped_after(j, c["layer"])
     else:
         assert "error" not in v, v

@@ -23,35 +23,48 @@ struct dns_case {
   int timed_out;
   double elapsed_s;
   enum ap_error want;
+  int rcode; /* the diagnostic query's answer, AP_RCODE_NONE not asked */
 };
 
 static void test_dns_classify(void **state)
 {
   static const struct dns_case cases[] = {
-    {0, 0, 0.01, AP_ERR_NONE},
-    {0, 0, 9.0, AP_ERR_NONE},
-    {EAI_NONAME, 0, 0.02, AP_ERR_DNS_NXDOMAIN},
-    {EAI_NODATA, 0, 0.02, AP_ERR_DNS_NO_ADDRESS},
-    {EAI_ADDRFAMILY, 0, 0.02, AP_ERR_DNS_NO_ADDRESS},
-    {EAI_AGAIN, 0, 0.0, AP_ERR_DNS_TEMPORARY},
-    {EAI_AGAIN, 0, 0.3, AP_ERR_DNS_TEMPORARY},
-    {EAI_AGAIN, 0, 4.49, AP_ERR_DNS_TEMPORARY},
-    {EAI_AGAIN, 0, 4.5, AP_ERR_DNS_TIMEOUT},
-    {EAI_AGAIN, 0, 10.0, AP_ERR_DNS_TIMEOUT},
-    {EAI_FAIL, 0, 0.1, AP_ERR_DNS_TEMPORARY},
-    {EAI_SYSTEM, 0, 0.1, AP_ERR_DNS_FAILED},
-    {EAI_MEMORY, 0, 0.1, AP_ERR_DNS_FAILED},
-    {EAI_SERVICE, 0, 0.1, AP_ERR_DNS_FAILED},
+    {0, 0, 0.01, AP_ERR_NONE, AP_RCODE_NONE},
+    {0, 0, 9.0, AP_ERR_NONE, AP_RCODE_NONE},
+    {EAI_NONAME, 0, 0.02, AP_ERR_DNS_NXDOMAIN, AP_RCODE_NONE},
+    {EAI_NODATA, 0, 0.02, AP_ERR_DNS_NO_ADDRESS, AP_RCODE_NONE},
+    {EAI_ADDRFAMILY, 0, 0.02, AP_ERR_DNS_NO_ADDRESS, AP_RCODE_NONE},
+    {EAI_AGAIN, 0, 0.0, AP_ERR_DNS_TEMPORARY, AP_RCODE_NONE},
+    {EAI_AGAIN, 0, 0.3, AP_ERR_DNS_TEMPORARY, AP_RCODE_NONE},
+    {EAI_AGAIN, 0, 4.49, AP_ERR_DNS_TEMPORARY, AP_RCODE_NONE},
+    {EAI_AGAIN, 0, 4.5, AP_ERR_DNS_TIMEOUT, AP_RCODE_NONE},
+    {EAI_AGAIN, 0, 10.0, AP_ERR_DNS_TIMEOUT, AP_RCODE_NONE},
+    {EAI_FAIL, 0, 0.1, AP_ERR_DNS_TEMPORARY, AP_RCODE_NONE},
+    {EAI_SYSTEM, 0, 0.1, AP_ERR_DNS_FAILED, AP_RCODE_NONE},
+    {EAI_MEMORY, 0, 0.1, AP_ERR_DNS_FAILED, AP_RCODE_NONE},
+    {EAI_SERVICE, 0, 0.1, AP_ERR_DNS_FAILED, AP_RCODE_NONE},
     /* our own wait ran out: timeout, whatever the code says */
-    {0, 1, 5.0, AP_ERR_DNS_TIMEOUT},
-    {EAI_NONAME, 1, 0.5, AP_ERR_DNS_TIMEOUT},
-    {EAI_AGAIN, 1, 0.1, AP_ERR_DNS_TIMEOUT},
+    {0, 1, 5.0, AP_ERR_DNS_TIMEOUT, AP_RCODE_NONE},
+    {EAI_NONAME, 1, 0.5, AP_ERR_DNS_TIMEOUT, AP_RCODE_NONE},
+    {EAI_AGAIN, 1, 0.1, AP_ERR_DNS_TIMEOUT, AP_RCODE_NONE},
+    /* the diagnostic query tells glibc's EAI_AGAIN apart */
+    {EAI_AGAIN, 0, 0.01, AP_ERR_DNS_SERVFAIL, 2},
+    {EAI_AGAIN, 0, 0.01, AP_ERR_DNS_REFUSED, 5},
+    {EAI_AGAIN, 0, 1.0, AP_ERR_DNS_TIMEOUT, AP_RCODE_SILENT},
+    {EAI_AGAIN, 0, 0.01, AP_ERR_DNS_TEMPORARY, AP_RCODE_NONE},
+    {EAI_FAIL, 0, 0.01, AP_ERR_DNS_SERVFAIL, 2},
+    {EAI_AGAIN, 0, 0.01, AP_ERR_DNS_TEMPORARY, 4}, /* NOTIMP */
+    /* a server's answer never turns a hit or NXDOMAIN into something else */
+    {0, 0, 0.01, AP_ERR_NONE, 2},
+    {EAI_NONAME, 0, 0.01, AP_ERR_DNS_NXDOMAIN, 5},
+    /* our own wait ran out first */
+    {EAI_AGAIN, 1, 0.01, AP_ERR_DNS_TIMEOUT, 2},
   };
   size_t i;
   (void)state;
   for(i = 0; i < N_ELEMS(cases); i++) {
     enum ap_error got = ap_dns_classify(cases[i].gai_rc, cases[i].timed_out,
-                                        cases[i].elapsed_s);
+                                        cases[i].elapsed_s, cases[i].rcode);
     if(got != cases[i].want)
       print_error("case %zu (rc %d, timed_out %d, %.2f s): got %s\n", i,
                   cases[i].gai_rc, cases[i].timed_out, cases[i].elapsed_s,

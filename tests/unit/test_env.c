@@ -1,6 +1,7 @@
 /* test_env.c -- plugin/env.c: ap_noproxy_match() (NO_PROXY-style lists)
  * and ap_env_eval() deciding the proxy from --proxy/--noproxy or the
- * environment (https_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY) as curl does.
+ * environment (https_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY) as curl does;
+ * the clock state, skew thresholds and keepalive advice.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,9 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <math.h>
 #include <stdio.h>
+#include <sys/timex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -252,6 +255,84 @@ static void test_env_insecure(void **state)
   ap_target_free(&t);
 }
 
+static void test_clock_synced(void **state)
+{
+  (void)state;
+  assert_int_equal(ap_clock_synced(TIME_OK, 0), 1);
+  assert_int_equal(ap_clock_synced(TIME_INS, STA_PLL), 1);
+  assert_int_equal(ap_clock_synced(TIME_ERROR, 0), 0);
+  assert_int_equal(ap_clock_synced(TIME_OK, STA_UNSYNC), 0);
+  assert_int_equal(ap_clock_synced(-1, 0), -1);
+}
+
+static void test_skew_error(void **state)
+{
+  (void)state;
+  assert_int_equal(ap_skew_error(NAN, 60, 120), AP_ERR_NONE);
+  assert_int_equal(ap_skew_error(0.4, 60, 120), AP_ERR_NONE);
+  assert_int_equal(ap_skew_error(60, 60, 120), AP_ERR_NONE);
+  assert_int_equal(ap_skew_error(60.5, 60, 120), AP_ERR_ENV_CLOCK_SKEW);
+  assert_int_equal(ap_skew_error(-61, 60, 120), AP_ERR_ENV_CLOCK_SKEW);
+  assert_int_equal(ap_skew_error(121, 60, 120), AP_ERR_ENV_CLOCK_SKEW_CRIT);
+  assert_int_equal(ap_skew_error(-3600, 60, 120),
+                   AP_ERR_ENV_CLOCK_SKEW_CRIT);
+  assert_int_equal(ap_skew_error(-3600, 60, 0), AP_ERR_ENV_CLOCK_SKEW);
+  assert_int_equal(ap_skew_error(-3600, 0, 0), AP_ERR_NONE);
+  assert_int_equal(ap_error_layer(AP_ERR_ENV_CLOCK_SKEW), AP_LAYER_ENV);
+  assert_int_equal(ap_error_state(AP_ERR_ENV_CLOCK_SKEW_CRIT),
+                   AP_STATE_CRITICAL);
+}
+
+static void test_keepalive_advice(void **state)
+{
+  char buf[512];
+  (void)state;
+  /* Linux's defaults: 7200 s idle, 9 probes 75 s apart */
+  assert_int_equal(ap_keepalive_advice(7200, 75, 9, 300, buf, sizeof(buf)),
+                   1);
+  assert_non_null(strstr(buf, "after 7200 s idle"));
+  assert_non_null(strstr(buf, "7875 s"));
+  assert_non_null(strstr(buf, "tcp_keepalive_time"));
+  assert_int_equal(ap_keepalive_advice(300, 75, 9, 300, buf, sizeof(buf)),
+                   1);
+  assert_int_equal(ap_keepalive_advice(60, 10, 6, 300, buf, sizeof(buf)), 0);
+  assert_string_equal(buf, "");
+  assert_int_equal(ap_keepalive_advice(-1, 75, 9, 300, buf, sizeof(buf)),
+                   0);
+  assert_int_equal(ap_keepalive_advice(7200, 75, 9, 0, buf, sizeof(buf)), 0);
+  /* truncation is safe */
+  assert_int_equal(ap_keepalive_advice(7200, 75, 9, 300, buf, 16), 1);
+  assert_int_equal(strlen(buf), 15);
+}
+
+/* The env layer reads the host: the clock state and this namespace's
+ * keepalive sysctls, as /proc shows them. */
+static void test_env_host_facts(void **state)
+{
+  struct ap_target t;
+  struct ap_env_result env;
+  char proxy[64];
+  char err[256];
+  FILE *f = fopen("/proc/sys/net/ipv4/tcp_keepalive_time", "r");
+  int want = -1;
+  (void)state;
+  if(f) {
+    assert_int_equal(fscanf(f, "%d", &want), 1);
+    fclose(f);
+  }
+  ap_target_init(&t);
+  assert_int_equal(ap_target_set(&t, "idle-timeout", "1", err, sizeof(err)),
+                   AP_OK);
+  memset(&env, 0, sizeof(env));
+  ap_env_eval(&t, "h", &env, proxy, sizeof(proxy));
+  assert_int_equal(env.keepalive_time_s, want);
+  assert_true(env.clock_synced >= -1 && env.clock_synced <= 1);
+  assert_true(isnan(env.clock_skew_s));
+  if(want >= 1)
+    assert_non_null(strstr(env.advice, "keepalive"));
+  ap_target_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -259,6 +340,10 @@ int main(void)
     cmocka_unit_test_setup(test_env_eval, each_setup),
     cmocka_unit_test_setup(test_env_proxy_password_hidden, each_setup),
     cmocka_unit_test_setup(test_env_insecure, each_setup),
+    cmocka_unit_test(test_clock_synced),
+    cmocka_unit_test(test_skew_error),
+    cmocka_unit_test(test_keepalive_advice),
+    cmocka_unit_test_setup(test_env_host_facts, each_setup),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,247 @@
+/* tcp.c -- the tcp layer's own facts, beside what libcurl times:
+ *
+ * - the connected socket's path MTU, MSS and smoothed RTT (TCP_INFO), read
+ *   once TCP is up, so a small MTU shows even when the handshake then fails;
+ * - per-family connects: when a name has IPv4 and IPv6 addresses, one
+ *   non-blocking connect to the first address of each family, at once, on
+ *   a thread of its own beside the transfer, so "IPv6 is black-holed but
+ *   IPv4 works" is a warning instead of a hidden success (libcurl's happy
+ *   eyeballs falls back silently) or a false critical.
+ *
+ * The family job belongs to the probe that started it; finish joins the
+ * thread (which ends by its own deadline) and frees the job.
+ */
+#include "internal.h"
+#include "strutil.h"
+#include "timeutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp)
+{
+  struct tcp_info ti;
+  socklen_t len = sizeof(ti);
+  if(fd < 0)
+    return -1;
+  memset(&ti, 0, sizeof(ti));
+  if(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ||
+     ti.tcpi_state != 1 /* TCP_ESTABLISHED */)
+    return -1;
+  tcp->path_mtu = (int)ti.tcpi_pmtu;
+  /* the route's current path MTU, as PMTU discovery left it */
+  {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    int mtu = 0;
+    socklen_t ml = sizeof(mtu);
+    if(!getsockname(fd, (struct sockaddr *)&ss, &sl) &&
+       !(ss.ss_family == AF_INET6
+           ? getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &ml)
+           : getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &ml)) &&
+       mtu > 0)
+      tcp->path_mtu = mtu;
+  }
+  tcp->mss = (int)ti.tcpi_snd_mss;
+  tcp->rtt_s = ti.tcpi_rtt ? (double)ti.tcpi_rtt / 1e6 : NAN;
+  return 0;
+}
+
+struct ap_family_job {
+  pthread_t tid;
+  int started;
+  int port;
+  double timeout_s;
+  struct ap_family_result fam[2];
+};
+
+static socklen_t fill_sockaddr(const struct ap_family_result *f, int port,
+                               struct sockaddr_storage *ss)
+{
+  memset(ss, 0, sizeof(*ss));
+  if(f->family == 4) {
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    in->sin_family = AF_INET;
+    in->sin_port = htons((unsigned short)port);
+    if(inet_pton(AF_INET, f->address, &in->sin_addr) != 1)
+      return 0;
+    return sizeof(*in);
+  }
+  {
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((unsigned short)port);
+    if(inet_pton(AF_INET6, f->address, &in6->sin6_addr) != 1)
+      return 0;
+    return sizeof(*in6);
+  }
+}
+
+static void family_done(struct ap_family_result *f, int err, double t)
+{
+  if(!err) {
+    f->state = AP_STATE_OK;
+    f->error = AP_ERR_NONE;
+    f->time_s = t;
+    snprintf(f->reason, sizeof(f->reason), "connected in %.1f ms",
+             t * 1000.0);
+    return;
+  }
+  f->state = AP_STATE_CRITICAL;
+  f->error = err == ETIMEDOUT ? AP_ERR_TCP_TIMEOUT : ap_classify_errno(err);
+  if(f->error == AP_ERR_NONE)
+    f->error = AP_ERR_TCP_FAILED;
+  if(err == ETIMEDOUT)
+    snprintf(f->reason, sizeof(f->reason), "no answer within %.1f s", t);
+  else
+    snprintf(f->reason, sizeof(f->reason), "%s", strerror(err));
+}
+
+/* Connect both at once; each ends at its answer or the deadline. */
+static void *family_thread(void *arg)
+{
+  struct ap_family_job *j = arg;
+  struct pollfd pfd[2];
+  int idx[2], n = 0, i, left;
+  double t0 = ap_mono_s();
+
+  for(i = 0; i < 2; i++) {
+    struct ap_family_result *f = &j->fam[i];
+    struct sockaddr_storage ss;
+    socklen_t sl = fill_sockaddr(f, j->port, &ss);
+    int fd;
+    if(!sl) {
+      family_done(f, EINVAL, 0);
+      continue;
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if(fd < 0) {
+      family_done(f, errno, 0);
+      continue;
+    }
+    if(!connect(fd, (struct sockaddr *)&ss, sl)) {
+      family_done(f, 0, ap_mono_s() - t0);
+      close(fd);
+      continue;
+    }
+    if(errno != EINPROGRESS) {
+      family_done(f, errno, ap_mono_s() - t0);
+      close(fd);
+      continue;
+    }
+    pfd[n].fd = fd;
+    pfd[n].events = POLLOUT;
+    pfd[n].revents = 0;
+    idx[n++] = i;
+  }
+  left = n;
+  while(left > 0) {
+    double rest = j->timeout_s - (ap_mono_s() - t0);
+    int ms = rest > 0 ? (int)(rest * 1000.0) + 1 : 0;
+    int rc = ms > 0 ? poll(pfd, (nfds_t)n, ms) : 0;
+    if(rc < 0 && errno == EINTR)
+      continue;
+    if(rc <= 0)
+      break;
+    for(i = 0; i < n; i++) {
+      int err = 0;
+      socklen_t el = sizeof(err);
+      if(pfd[i].fd < 0 || !pfd[i].revents)
+        continue;
+      if(getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &el))
+        err = errno;
+      family_done(&j->fam[idx[i]], err, ap_mono_s() - t0);
+      close(pfd[i].fd);
+      pfd[i].fd = -1; /* poll ignores it from now on */
+      left--;
+    }
+  }
+  for(i = 0; i < n; i++) {
+    if(pfd[i].fd < 0)
+      continue;
+    family_done(&j->fam[idx[i]], ETIMEDOUT, ap_mono_s() - t0);
+    close(pfd[i].fd);
+  }
+  return NULL;
+}
+
+struct ap_family_job *ap_family_start(const struct ap_dns_result *dns,
+                                      int port, double timeout_s)
+{
+  struct ap_family_job *j;
+  int i, have4 = 0, have6 = 0;
+  pthread_attr_t attr;
+
+  if(!dns->a_count || !dns->aaaa_count || timeout_s <= 0)
+    return NULL;
+  j = calloc(1, sizeof(*j)); /* owned by the probe until finish */
+  if(!j)
+    return NULL;
+  j->port = port;
+  j->timeout_s = timeout_s;
+  for(i = 0; i < dns->address_count; i++) {
+    int v6 = strchr(dns->addresses[i], ':') != NULL;
+    struct ap_family_result *f = &j->fam[v6];
+    if(v6 ? have6++ : have4++)
+      continue;
+    f->family = v6 ? 6 : 4;
+    ap_strlcpy(f->address, dns->addresses[i], sizeof(f->address));
+    f->state = AP_STATE_UNKNOWN;
+    f->time_s = NAN;
+  }
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 128 * 1024);
+  j->started = !pthread_create(&j->tid, &attr, family_thread, j);
+  pthread_attr_destroy(&attr);
+  if(!j->started) {
+    free(j);
+    return NULL;
+  }
+  return j;
+}
+
+void ap_family_finish(struct ap_family_job *j, struct ap_tcp_result *tcp)
+{
+  if(!j)
+    return;
+  pthread_join(j->tid, NULL);
+  memcpy(tcp->families, j->fam, sizeof(tcp->families));
+  tcp->family_count = 2;
+  free(j);
+}
+
+void ap_family_judge(struct ap_result *r)
+{
+  const struct ap_tcp_result *tcp = &r->tcp;
+  const struct ap_family_result *bad, *good;
+  char reason[AP_TEXT];
+  if(tcp->family_count != 2 || tcp->h.state != AP_STATE_OK)
+    return;
+  if(tcp->families[0].state == AP_STATE_OK &&
+     tcp->families[1].state != AP_STATE_OK) {
+    bad = &tcp->families[1];
+    good = &tcp->families[0];
+  } else if(tcp->families[1].state == AP_STATE_OK &&
+            tcp->families[0].state != AP_STATE_OK) {
+    bad = &tcp->families[0];
+    good = &tcp->families[1];
+  } else {
+    return;
+  }
+  snprintf(reason, sizeof(reason),
+           "IPv%d fails (%s %s: %s) while IPv%d works (%s)", bad->family,
+           bad->address, ap_error_name(bad->error), bad->reason,
+           good->family, good->address);
+  ap_layer_set(r, AP_LAYER_TCP, AP_ERR_TCP_FAMILY, reason);
+}

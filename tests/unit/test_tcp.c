@@ -1,0 +1,181 @@
+/* test_tcp.c -- plugin/tcp.c: TCP_INFO facts of a connected socket, the
+ * per-family connects (a listener on IPv4 only: IPv6 is refused) and the
+ * family_failed judgement.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* A listening socket on 127.0.0.1, port into *PORT. */
+static int listen4(int *port)
+{
+  struct sockaddr_in a;
+  socklen_t l = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  assert_int_equal(listen(fd, 8), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+static void test_sockinfo(void **state)
+{
+  struct ap_tcp_result tcp;
+  struct sockaddr_in a;
+  int port, lfd = listen4(&port);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  (void)state;
+  memset(&tcp, 0, sizeof(tcp));
+  tcp.rtt_s = NAN;
+  /* not connected: nothing read */
+  assert_int_equal(ap_tcp_sockinfo(fd, &tcp), -1);
+  assert_int_equal(ap_tcp_sockinfo(-1, &tcp), -1);
+  assert_int_equal(tcp.path_mtu, 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  assert_int_equal(ap_tcp_sockinfo(fd, &tcp), 0);
+  /* lo has MTU 65536; an IPv4 path tops out at 65535 */
+  assert_true(tcp.path_mtu == 65535 || tcp.path_mtu == 65536);
+  assert_true(tcp.mss > 0 && tcp.mss < 65536);
+  assert_true(tcp.rtt_s >= 0 && tcp.rtt_s < 1);
+  close(fd);
+  close(lfd);
+}
+
+static void fill_dns(struct ap_dns_result *dns, const char *a,
+                     const char *b)
+{
+  memset(dns, 0, sizeof(*dns));
+  snprintf(dns->addresses[0], sizeof(dns->addresses[0]), "%s", a);
+  dns->address_count = 1;
+  if(b) {
+    snprintf(dns->addresses[1], sizeof(dns->addresses[1]), "%s", b);
+    dns->address_count = 2;
+  }
+  dns->a_count = !strchr(a, ':') + (b && !strchr(b, ':'));
+  dns->aaaa_count = dns->address_count - dns->a_count;
+}
+
+static void test_family_one_only(void **state)
+{
+  struct ap_dns_result dns;
+  (void)state;
+  fill_dns(&dns, "127.0.0.1", NULL);
+  assert_null(ap_family_start(&dns, 443, 1.0));
+  fill_dns(&dns, "127.0.0.1", "127.0.0.2");
+  assert_null(ap_family_start(&dns, 443, 1.0));
+  ap_family_finish(NULL, NULL); /* nothing started: nothing to do */
+}
+
+static void test_family_v6_refused(void **state)
+{
+  struct ap_dns_result dns;
+  struct ap_result r;
+  struct ap_family_job *j;
+  int port, lfd = listen4(&port);
+  (void)state;
+  /* AAAA first in the answer: IPv4 is still reported first */
+  fill_dns(&dns, "::1", "127.0.0.1");
+  memset(&r, 0, sizeof(r));
+  j = ap_family_start(&dns, port, 2.0);
+  assert_non_null(j);
+  ap_family_finish(j, &r.tcp);
+  assert_int_equal(r.tcp.family_count, 2);
+  assert_int_equal(r.tcp.families[0].family, 4);
+  assert_string_equal(r.tcp.families[0].address, "127.0.0.1");
+  assert_int_equal(r.tcp.families[0].state, AP_STATE_OK);
+  assert_true(r.tcp.families[0].time_s >= 0 &&
+              r.tcp.families[0].time_s < 1);
+  assert_int_equal(r.tcp.families[1].family, 6);
+  assert_int_equal(r.tcp.families[1].state, AP_STATE_CRITICAL);
+  /* refused on a host with ::1, unreachable without IPv6 at all */
+  assert_true(r.tcp.families[1].error == AP_ERR_TCP_REFUSED ||
+              r.tcp.families[1].error == AP_ERR_TCP_UNREACHABLE ||
+              r.tcp.families[1].error == AP_ERR_TCP_FAILED);
+  assert_true(isnan(r.tcp.families[1].time_s));
+  /* the probe itself got through: a warning on the tcp layer */
+  r.tcp.h.state = AP_STATE_OK;
+  ap_family_judge(&r);
+  assert_int_equal(r.tcp.h.state, AP_STATE_WARNING);
+  assert_int_equal(r.tcp.h.error, AP_ERR_TCP_FAMILY);
+  assert_non_null(strstr(r.tcp.h.reason, "IPv6 fails"));
+  assert_non_null(strstr(r.tcp.h.reason, "IPv4 works"));
+  /* never over a failure of the probe's own connection */
+  r.tcp.h.state = AP_STATE_CRITICAL;
+  r.tcp.h.error = AP_ERR_TCP_TIMEOUT;
+  ap_family_judge(&r);
+  assert_int_equal(r.tcp.h.error, AP_ERR_TCP_TIMEOUT);
+  close(lfd);
+}
+
+static void test_family_judge_both(void **state)
+{
+  struct ap_result r;
+  (void)state;
+  memset(&r, 0, sizeof(r));
+  r.tcp.family_count = 2;
+  r.tcp.families[0].state = AP_STATE_OK;
+  r.tcp.families[1].state = AP_STATE_OK;
+  r.tcp.h.state = AP_STATE_OK;
+  ap_family_judge(&r);
+  assert_int_equal(r.tcp.h.state, AP_STATE_OK);
+  assert_int_equal(r.tcp.h.error, AP_ERR_NONE);
+  r.tcp.families[0].state = AP_STATE_CRITICAL;
+  r.tcp.families[1].state = AP_STATE_CRITICAL;
+  ap_family_judge(&r);
+  assert_int_equal(r.tcp.h.state, AP_STATE_OK);
+}
+
+/* A black-holed family ends at the deadline, as a timeout. */
+static void test_family_timeout(void **state)
+{
+  struct ap_dns_result dns;
+  struct ap_tcp_result tcp;
+  struct ap_family_job *j;
+  int port, lfd = listen4(&port);
+  (void)state;
+  /* TEST-NET-1 has no route here or is dropped: never a quick success */
+  fill_dns(&dns, "127.0.0.1", "100::1");
+  memset(&tcp, 0, sizeof(tcp));
+  j = ap_family_start(&dns, port, 0.3);
+  assert_non_null(j);
+  ap_family_finish(j, &tcp);
+  assert_int_equal(tcp.families[0].state, AP_STATE_OK);
+  assert_int_equal(tcp.families[1].state, AP_STATE_CRITICAL);
+  assert_true(tcp.families[1].error == AP_ERR_TCP_TIMEOUT ||
+              tcp.families[1].error == AP_ERR_TCP_UNREACHABLE);
+  close(lfd);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_sockinfo),
+    cmocka_unit_test(test_family_one_only),
+    cmocka_unit_test(test_family_v6_refused),
+    cmocka_unit_test(test_family_judge_both),
+    cmocka_unit_test(test_family_timeout),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
