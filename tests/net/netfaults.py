@@ -337,7 +337,8 @@ class Suite:
         try:
             r = fn()
             j = r.j if isinstance(r, Result) else None
-            extra = r if isinstance(r, str) else ""
+            extra = r if isinstance(r, str) else getattr(r, "note", "")
+            extra = (" " + extra) if extra and j else extra
             print("ok   %-24s %s | %s%s (%.1fs)" % (
                 name, vline(j) if j else "", timings(j) if j else "",
                 extra, time.monotonic() - t0), flush=True)
@@ -364,7 +365,9 @@ def checked(fn):
         except AssertionError as e:
             raise AssertionError("%s\n     JSON: %s" % (
                 e, json.dumps(r.j)[:3000]))
-        return out if isinstance(out, str) else r
+        if isinstance(out, str):
+            r.note = out
+        return r
     return wrap
 
 
@@ -547,15 +550,13 @@ def group_dns_tcp(lab, suite):
             assert get(r.j, "layers.tcp.path_mtu") == m, r.j["layers"]["tcp"]
             mss = get(r.j, "layers.tcp.mss")
             assert 0 < mss <= m - 40, ("mss", mss)
+            return "path_mtu=%d mss=%d" % (m, mss)
 
         def f():
             lab.ip(c, "link", "set", "dev", lab.cif, "mtu", str(m))
             lab.ip(s, "link", "set", "dev", lab.sif, "mtu", str(m))
             try:
-                r = chk(probe(lab, c, url("v4only.api.test", P)))
-                return "%s path_mtu=%s mss=%s" % (
-                    "", r.j["layers"]["tcp"]["path_mtu"],
-                    r.j["layers"]["tcp"]["mss"])
+                return chk(probe(lab, c, url("v4only.api.test", P)))
             finally:
                 lab.ip(c, "link", "set", "dev", lab.cif, "mtu", "1500")
                 lab.ip(s, "link", "set", "dev", lab.sif, "mtu", "1500")
@@ -619,8 +620,7 @@ def group_proxy(lab, suite):
             r = probe(lab, c, host_url, args, env, **kw)
             if PROXY_PW in r.out + r.err:
                 raise AssertionError("the proxy password is in the output")
-            out = check(r)
-            return out if isinstance(out, str) else r
+            return check(r)
         return f
 
     def proxy_err(err, status=None):
