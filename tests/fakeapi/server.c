@@ -769,8 +769,14 @@ static int open_listener(const char *addr, int *port)
   if (fd < 0)
     goto fail;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (res->ai_family == AF_INET6)
-    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (res->ai_family == AF_INET6) {
+    /* "::" is a dual-stack socket (IPv4 too, as ::ffff:a.b.c.d), so one
+     * port serves both families; any other IPv6 address is IPv6 only. */
+    const struct in6_addr *a6 =
+        &((const struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+    int v6only = !IN6_IS_ADDR_UNSPECIFIED(a6);
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+  }
   if (bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 1024) ||
       getsockname(fd, (struct sockaddr *)&ss, &sl))
     goto fail;
