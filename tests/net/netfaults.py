@@ -744,6 +744,10 @@ def group_proxy(lab, suite):
 CURL_W = "%{time_connect} %{time_appconnect} %{time_starttransfer}\\n"
 
 
+# the tolerances over the injected delay, per phase
+TOL = {"tcp": 0.0004, "tls": 0.002, "ttfb": 0.0005}
+
+
 def group_accuracy(lab, suite, runs=7, delays=(10, 50)):
     pid = os.getpid()
     c = lab.netns("apn-ac%d" % pid)
@@ -780,33 +784,62 @@ def group_accuracy(lab, suite, runs=7, delays=(10, 50)):
         lab.ip(s, "link", "set", ifn, "up")
         wait_tcp(lab, c, [(S4, ports["ok"]), (S4, ports["tls12_only"])])
 
+    def measure(d, tls, scen):
+        port = ports[scen]
+        u = url("api.test", port)
+        res = ["--resolve", "api.test:%d:%s" % (port, S4)]
+        pr, cu = [], []
+        for i in range(runs + 1):
+            r = probe(lab, c, u, res)
+            expect(r, "ok")
+            L = r.j["layers"]
+            pr.append((get(r.j, "layers.tcp.time_s"),
+                       get(r.j, "layers.tls.time_s"),
+                       get(r.j, "layers.http.ttfb_s")))
+            assert L["tls"]["version"] == "TLSv1." + tls[-1], L["tls"]
+            p = lab.nsx(c, curl, "-sS", "-o", "/dev/null", "--max-time",
+                        "5", "--cacert", ca, "-H", "x-api-key: " + KEY,
+                        "-H", "anthropic-version: 2023-06-01",
+                        "--resolve", "api.test:%d:%s" % (port, S4),
+                        "-w", CURL_W, u)
+            a, b, f = (float(x) for x in p.stdout.split())
+            cu.append((a, b - a, f - b))
+        pr, cu = pr[1:], cu[1:]  # the first run warms caches
+        return ([statistics.median(x[k] for x in pr) for k in range(3)],
+                [statistics.median(x[k] for x in cu) for k in range(3)])
+
+    def misses(d, tls, med, who):
+        # WHO's medians (0 probe, 1 curl) against their bounds (see the
+        # checks below): the first phase out of bounds, or None
+        rtts = 1 if tls == "1.3" else 2
+        D = d / 1e3
+        for k, what in enumerate(("tcp", "tls", "ttfb")):
+            exp = rtts * D if what == "tls" else D
+            base = rows[0, tls][who][k] if what == "tls" else max(
+                rows[0, t][who][k] for t in ("1.2", "1.3"))
+            if not exp <= med[who][k] <= exp + base + TOL[what]:
+                return what
+        return None
+
     rows = {}
     for d in (0,) + tuple(delays):
         set_delay(d)
         for tls, scen in (("1.3", "ok"), ("1.2", "tls12_only")):
-            port = ports[scen]
-            u = url("api.test", port)
-            res = ["--resolve", "api.test:%d:%s" % (port, S4)]
-            pr, cu = [], []
-            for i in range(runs + 1):
-                r = probe(lab, c, u, res)
-                expect(r, "ok")
-                L = r.j["layers"]
-                pr.append((get(r.j, "layers.tcp.time_s"),
-                           get(r.j, "layers.tls.time_s"),
-                           get(r.j, "layers.http.ttfb_s")))
-                assert L["tls"]["version"] == "TLSv1." + tls[-1], L["tls"]
-                p = lab.nsx(c, curl, "-sS", "-o", "/dev/null", "--max-time",
-                            "5", "--cacert", ca, "-H", "x-api-key: " + KEY,
-                            "-H", "anthropic-version: 2023-06-01",
-                            "--resolve", "api.test:%d:%s" % (port, S4),
-                            "-w", CURL_W, u)
-                a, b, f = (float(x) for x in p.stdout.split())
-                cu.append((a, b - a, f - b))
-            pr, cu = pr[1:], cu[1:]  # the first run warms caches
-            rows[d, tls] = (
-                [statistics.median(x[k] for x in pr) for k in range(3)],
-                [statistics.median(x[k] for x in cu) for k in range(3)])
+            # a shared 2-core machine can stall the userspace delay line
+            # for a few ms: when either tool misses a bound, the block is
+            # measured again (3 tries in all); the checks judge the last,
+            # so a probe that is really off fails all three
+            for attempt in range(3):
+                rows[d, tls] = measure(d, tls, scen)
+                if not d or opts_absolute(lab):
+                    break
+                who = [misses(d, tls, rows[d, tls], w) for w in (0, 1)]
+                if not any(who):
+                    break
+                print("  D=%d TLS %s try %d: %s - measuring again" % (
+                    d, tls, attempt + 1, ", ".join(
+                        "%s misses its %s bound" % (n, m)
+                        for n, m in zip(("probe", "curl"), who) if m)))
     if td[0]:
         lab.stop(td[0])
 
@@ -822,7 +855,7 @@ def group_accuracy(lab, suite, runs=7, delays=(10, 50)):
                   *((x - y) * 1e3 for x, y in zip(med, b0)),
                   *(x * 1e3 for x in cmed),
                   *((x - y) * 1e3 for x, y in zip(cmed, c0))))
-    tol = {"tcp": 0.0004, "tls": 0.002, "ttfb": 0.0005}
+    tol = TOL
     for (d, tls), (med, cmed) in sorted(rows.items()):
         rtts = 1 if tls == "1.3" else 2
         D = d / 1e3
@@ -860,17 +893,26 @@ def group_accuracy(lab, suite, runs=7, delays=(10, 50)):
             lo, hi = exp[what], exp[what] + base + tol[what]
             clo, chi = exp[what], exp[what] + cbase + tol[what]
 
-            def chk(v=v, cv=cv, lo=lo, hi=hi, clo=clo, chi=chi, base=base):
+            def chk(v=v, cv=cv, lo=lo, hi=hi, clo=clo, chi=chi, base=base,
+                    t=tol[what]):
                 note = ("probe %.3fms in [%.3f, %.3f]? curl %.3fms in "
                         "[%.3f, %.3f]? (D=0 baseline probe %.3f)" % (
                             v * 1e3, lo * 1e3, hi * 1e3, cv * 1e3, clo * 1e3,
                             chi * 1e3, base * 1e3))
-                if not lo <= v <= hi:
-                    raise AssertionError(note + (
-                        " - curl meets its bound: the probe is off"
-                        if clo <= cv <= chi
-                        else " - curl misses too: the path is off"))
-                return note
+                if lo <= v <= hi:
+                    return note
+                if clo <= cv <= chi:
+                    raise AssertionError(
+                        note + " - curl meets its bound: the probe is off")
+                # the path itself is off by more than the tolerance (curl,
+                # in the same runs, misses too): then the probe must read
+                # the same path as curl -w does, within the tolerance
+                if abs(v - cv) <= t:
+                    return note + " - the path is off (curl misses too); " \
+                        "the probe matches curl within %.1fms" % (t * 1e3)
+                raise AssertionError(
+                    note + " - the path is off and the probe differs from "
+                    "curl by %.3fms" % ((v - cv) * 1e3))
             suite.case(name, chk)
 
 
