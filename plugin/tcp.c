@@ -6,7 +6,9 @@
  *   non-blocking connect to the first address of each family, at once, on
  *   a thread of its own beside the transfer, so "IPv6 is black-holed but
  *   IPv4 works" is a warning instead of a hidden success (libcurl's happy
- *   eyeballs falls back silently) or a false critical.
+ *   eyeballs falls back silently) or a false critical. A family this host
+ *   has no route for at all (ENETUNREACH: an IPv4-only host) is n/a, since
+ *   clients fail over at once.
  *
  * The family job belongs to the probe that started it; finish joins the
  * thread (which ends by its own deadline) and frees the job.
@@ -102,6 +104,16 @@ static void family_done(struct ap_family_result *f, int err, double t)
   f->error = err == ETIMEDOUT ? AP_ERR_TCP_TIMEOUT : ap_classify_errno(err);
   if(f->error == AP_ERR_NONE)
     f->error = AP_ERR_TCP_FAILED;
+  /* this host has no route (or no stack) for the family at all: clients
+   * fail over at once instead of stalling, so it is n/a, not a warning */
+  if(err == ENETUNREACH || err == EAFNOSUPPORT || err == EADDRNOTAVAIL) {
+    f->state = AP_STATE_NA;
+    f->error = AP_ERR_TCP_UNREACHABLE;
+    snprintf(f->reason, sizeof(f->reason),
+             "%s: this host has no route for IPv%d", strerror(err),
+             f->family);
+    return;
+  }
   if(err == ETIMEDOUT)
     snprintf(f->reason, sizeof(f->reason), "no answer within %.1f s", t);
   else
@@ -229,11 +241,11 @@ void ap_family_judge(struct ap_result *r)
   if(tcp->family_count != 2 || tcp->h.state != AP_STATE_OK)
     return;
   if(tcp->families[0].state == AP_STATE_OK &&
-     tcp->families[1].state != AP_STATE_OK) {
+     tcp->families[1].state == AP_STATE_CRITICAL) {
     bad = &tcp->families[1];
     good = &tcp->families[0];
   } else if(tcp->families[1].state == AP_STATE_OK &&
-            tcp->families[0].state != AP_STATE_OK) {
+            tcp->families[0].state == AP_STATE_CRITICAL) {
     bad = &tcp->families[0];
     good = &tcp->families[1];
   } else {

@@ -386,7 +386,7 @@ struct ap_dns_result {
 struct ap_family_result {
   int family;              /* 4 or 6 */
   char address[48];
-  enum ap_state state;     /* ok or critical */
+  enum ap_state state;     /* ok, critical, or n/a: no route on this host */
   enum ap_error error;     /* AP_ERR_NONE or a tcp error */
   double time_s;           /* connect time, NAN when it failed */
   char reason[96];

@@ -241,6 +241,7 @@ def veth_lab(lab, tag):
         "--host-record=dual.api.test,%s,%s" % (S4, S6),
         "--host-record=far4.api.test,%s" % FAR4,
         "--host-record=far6.api.test,%s" % FAR6,
+        "--host-record=dualfar.api.test,%s,%s" % (S4, FAR6),
         "--host-record=proxy.api.test,%s" % S4], "dns")
     # the zone answers once it is up (getent: exit 0)
     for _ in range(100):
@@ -541,6 +542,20 @@ def group_dns_tcp(lab, suite):
         ["-p", "tcp", "--dport", str(PDUAL), "-j", "DROP"],
         lambda: dual_v6drop(probe(lab, c, url("dual.api.test", PDUAL),
                                   dargs)), v6=True))
+
+    # an IPv4-only path: the AAAA has no route from here at all, so
+    # clients fail over at once; the family is n/a and nothing is wrong
+    @checked
+    def dual_no_v6_route(r):
+        expect(r, "ok")
+        f = {x["family"]: x for x in get(r.j, "layers.tcp.families")}
+        assert f["ipv4"]["state"] == "ok", f
+        assert f["ipv6"]["address"] == FAR6, f
+        assert f["ipv6"]["state"] == "n/a", f
+        assert f["ipv6"]["error"] == "unreachable", f
+        assert get(r.j, "layers.tcp.state") == "ok"
+    suite.case("dual_no_v6_route", lambda: dual_no_v6_route(
+        probe(lab, c, url("dualfar.api.test", PDUAL), dargs)))
 
     # 4. MTU
     def mtu(m):
