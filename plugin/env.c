@@ -12,12 +12,14 @@
 #include "strutil.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
-#include <sys/timex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/timex.h>
+#include <unistd.h>
 
 static int entry_match(const char *host, const char *e, size_t n)
 {
@@ -92,21 +94,24 @@ static void clock_read(struct ap_env_result *env)
   env->clock_maxerror_s = rc < 0 ? NAN : (double)tx.maxerror / 1e6;
 }
 
-/* One integer from a /proc/sys file; -1 when unreadable. */
+/* One integer from a /proc/sys file; -1 when unreadable. Plain read(2):
+ * no stdio buffer per probe in a resident host. */
 static int sysctl_int(const char *path)
 {
-  FILE *f = fopen(path, "re");
   char buf[32];
-  int v = -1;
-  if(!f)
+  ssize_t n;
+  long l;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if(fd < 0)
     return -1;
-  if(fgets(buf, sizeof(buf), f)) {
-    long l;
-    if(!ap_parse_long(ap_trim(buf), 0, 1L << 30, &l))
-      v = (int)l;
-  }
-  fclose(f);
-  return v;
+  n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if(n <= 0)
+    return -1;
+  buf[n] = '\0';
+  if(ap_parse_long(ap_trim(buf), 0, 1L << 30, &l))
+    return -1;
+  return (int)l;
 }
 
 int ap_keepalive_advice(int time_s, int intvl_s, int probes,
