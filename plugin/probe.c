@@ -515,9 +515,13 @@ static void fail_reason(struct probe_ctx *c, enum ap_error err, char *out,
   const char *addr = r->tcp.address[0] ? r->tcp.address : c->host;
   switch(ap_error_layer(err)) {
   case AP_LAYER_TCP:
+    /* a failed connect has no connect time (a metric would mislead):
+     * how long it was tried goes into the reason */
     if(err == AP_ERR_TCP_TIMEOUT)
-      snprintf(out, outlen, "no answer connecting to %s port %d", addr,
-               c->port);
+      snprintf(out, outlen, "no answer connecting to %s port %d within %.1f s",
+               addr, c->port,
+               us(c->p->easy, CURLINFO_TOTAL_TIME_T) -
+                 us(c->p->easy, CURLINFO_NAMELOOKUP_TIME_T));
     else
       snprintf(out, outlen, "connect to %s port %d: %s", addr, c->port,
                r->tcp.os_errno ? strerror((int)r->tcp.os_errno)
@@ -803,12 +807,6 @@ static void complete(struct probe_ctx *c, CURLcode code)
   if(err != AP_ERR_NONE) {
     fail_reason(c, err, reason, sizeof(reason));
     ap_layer_fail(c->r, ap_error_layer(err), err, reason);
-    /* a failed connect has no connect time: how long it was tried */
-    if(ap_error_layer(err) == AP_LAYER_TCP && isnan(c->r->tcp.h.time_s)) {
-      double tried = us(c->p->easy, CURLINFO_TOTAL_TIME_T) -
-                     us(c->p->easy, CURLINFO_NAMELOOKUP_TIME_T);
-      c->r->tcp.h.time_s = tried > 0 ? tried : 0;
-    }
     return;
   }
   tls_judge(c);
