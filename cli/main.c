@@ -83,6 +83,8 @@ static void print_human(const struct ap_result *r)
            : r->env.clock_synced == 0 ? "NOT synchronised"
                                       : "state unknown");
   print_layer("env", &r->env.h, d);
+  if(r->env.proxy_note[0])
+    printf("  %-6s %-9s %9s  %s\n", "", "note", "", r->env.proxy_note);
   if(r->env.advice[0])
     printf("  %-6s %-9s %9s  %s\n", "", "advice", "", r->env.advice);
   d[0] = '\0';

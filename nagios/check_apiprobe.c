@@ -278,6 +278,9 @@ static void print_long(const struct ap_result *r, int verbose)
   clean(d, sizeof(d), r->verdict.hint, sizeof(d));
   if(d[0])
     printf("hint: %s\n", d);
+  clean(d, sizeof(d), r->env.proxy_note, sizeof(d));
+  if(d[0])
+    printf("proxy note: %s\n", d);
   clean(d, sizeof(d), r->env.advice, sizeof(d));
   if(d[0])
     printf("advice: %s\n", d);

@@ -185,7 +185,9 @@ void ap_env_eval(const struct ap_target *t, const char *host,
   static const char *const pvars[] = {"https_proxy", "HTTPS_PROXY",
                                       "all_proxy", "ALL_PROXY", NULL};
   static const char *const nvars[] = {"no_proxy", "NO_PROXY", NULL};
+  static const char *const hvars[] = {"http_proxy", "HTTP_PROXY", NULL};
   const char *which = NULL;
+  const char *nwhich = "";
   const char *p;
   const char *noproxy;
 
@@ -203,13 +205,28 @@ void ap_env_eval(const struct ap_target *t, const char *host,
   }
   if(t->noproxy) {
     noproxy = t->noproxy;
+    nwhich = "option";
   } else {
-    const char *nw = NULL;
-    noproxy = env_first(nvars, &nw);
+    noproxy = env_first(nvars, &nwhich);
   }
   if(p && *p && ap_noproxy_match(host, noproxy)) {
     env->noproxy_match = 1;
+    if(!strcmp(nwhich, "option"))
+      ap_strlcpy(env->noproxy_source, "option",
+                 sizeof(env->noproxy_source));
+    else
+      snprintf(env->noproxy_source, sizeof(env->noproxy_source), "env:%s",
+               nwhich);
     p = NULL;
+  }
+  /* a proxy set only for http:// is a classic surprise: say it is unused */
+  if(!t->proxy && !(p && *p) && !env->noproxy_match) {
+    const char *hw = NULL;
+    if(env_first(hvars, &hw))
+      snprintf(env->proxy_note, sizeof(env->proxy_note),
+               "%s is set but applies to http:// only: set https_proxy "
+               "(or --proxy) for the API to go through it",
+               hw);
   }
   if(p && *p) {
     ap_strlcpy(proxy, p, proxylen);

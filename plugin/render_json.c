@@ -65,8 +65,11 @@ static struct json_object *env_json(const struct ap_result *r)
     return NULL;
   add_str(o, "proxy", r->env.proxy);
   add_str(o, "proxy_source", r->env.proxy_source);
-  if(r->env.noproxy_match)
+  if(r->env.noproxy_match) {
     json_object_object_add(o, "noproxy_match", json_object_new_boolean(1));
+    add_str(o, "noproxy_source", r->env.noproxy_source);
+  }
+  add_str(o, "proxy_note", r->env.proxy_note);
   json_object_object_add(o, "insecure",
                          json_object_new_boolean(r->env.insecure));
   if(r->env.clock_synced >= 0)

@@ -361,6 +361,8 @@ struct ap_env_result {
   char proxy[AP_TEXT];     /* proxy in use, credentials removed; "" none */
   char proxy_source[32];   /* "option", "env:HTTPS_PROXY" ..., "" */
   int noproxy_match;       /* target matched NO_PROXY / --noproxy */
+  char noproxy_source[32]; /* "option", "env:NO_PROXY" ... when matched */
+  char proxy_note[AP_TEXT]; /* e.g. only http_proxy set: unused, "" none */
   int insecure;
   int clock_synced;        /* adjtimex: 1 synchronised, 0 not, -1 unknown */
   double clock_maxerror_s; /* adjtimex maximum error, NAN unknown */

@@ -255,6 +255,37 @@ static void test_env_insecure(void **state)
   ap_target_free(&t);
 }
 
+/* http_proxy alone does not apply to https://: said, not silently ignored;
+ * a NO_PROXY match names where it came from */
+static void test_env_proxy_notes(void **state)
+{
+  struct ap_target t;
+  struct ap_env_result env;
+  char proxy[64];
+  (void)state;
+  ap_target_init(&t);
+  setenv("http_proxy", "http://only-http:3128", 1);
+  memset(&env, 0, sizeof(env));
+  ap_env_eval(&t, "api.anthropic.com", &env, proxy, sizeof(proxy));
+  assert_string_equal(proxy, "");
+  assert_non_null(strstr(env.proxy_note, "http_proxy is set"));
+  /* once https_proxy applies, no note */
+  setenv("HTTPS_PROXY", "http://p:3128", 1);
+  memset(&env, 0, sizeof(env));
+  ap_env_eval(&t, "api.anthropic.com", &env, proxy, sizeof(proxy));
+  assert_string_equal(proxy, "http://p:3128");
+  assert_string_equal(env.proxy_note, "");
+  /* NO_PROXY excludes the host: reported with its source, no note */
+  setenv("NO_PROXY", ".anthropic.com", 1);
+  memset(&env, 0, sizeof(env));
+  ap_env_eval(&t, "api.anthropic.com", &env, proxy, sizeof(proxy));
+  assert_string_equal(proxy, "");
+  assert_int_equal(env.noproxy_match, 1);
+  assert_string_equal(env.noproxy_source, "env:NO_PROXY");
+  assert_string_equal(env.proxy_note, "");
+  ap_target_free(&t);
+}
+
 static void test_clock_synced(void **state)
 {
   (void)state;
@@ -340,6 +371,7 @@ int main(void)
     cmocka_unit_test_setup(test_env_eval, each_setup),
     cmocka_unit_test_setup(test_env_proxy_password_hidden, each_setup),
     cmocka_unit_test_setup(test_env_insecure, each_setup),
+    cmocka_unit_test_setup(test_env_proxy_notes, each_setup),
     cmocka_unit_test(test_clock_synced),
     cmocka_unit_test(test_skew_error),
     cmocka_unit_test(test_keepalive_advice),
