@@ -40,6 +40,9 @@ static const struct ap_metric metrics[] = {
     "server Date minus the local clock", "apiprobe_seconds", "clock_skew"),
   M("up", "verdict.state", "", AUTH, 0, 1,
     "1 when the API accepted (or throttled) the key", "bool", "up"),
+  M("path_mtu", "layers.tcp.path_mtu", "B", TCP, 0, NAN,
+    "path MTU of the connection (to the proxy when one is used)", "bytes",
+    "path_mtu"),
 };
 
 #define METRIC_COUNT (sizeof(metrics) / sizeof(metrics[0]))
@@ -97,6 +100,8 @@ double ap_metric_value(const struct ap_result *r, size_t i)
                     a->h.error == AP_ERR_THRESHOLD)
              ? 1
              : 0;
+  case 14:
+    return r->tcp.path_mtu > 0 ? (double)r->tcp.path_mtu : NAN;
   default:
     return NAN;
   }

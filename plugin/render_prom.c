@@ -119,7 +119,9 @@ enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
       scale = 86400;
     } else {
       snprintf(fam, sizeof(fam), "apiprobe_%s%s", m->name,
-               !strcmp(m->uom, "s") ? "_seconds" : "");
+               !strcmp(m->uom, "s")   ? "_seconds"
+               : !strcmp(m->uom, "B") ? "_bytes"
+                                      : "");
       snprintf(help, sizeof(help), "%s", m->help);
     }
     family(&b, fam, help);

@@ -87,12 +87,12 @@ if [ "$MEMORY" = 1 ]; then setup_tmp collectd-memory; else setup_tmp collectd; f
 start_fake
 
 HOST="probe-test"
-TYPES_N=22 # values per target: 14 metrics + 7 layer states + verdict
+TYPES_N=23 # values per target: 15 metrics + 7 layer states + verdict
 ALL_VALUES="latency-dns latency-connect latency-proxy latency-tls latency-ttfb
   latency-total apiprobe_days-cert apiprobe_days-chain_min response_code-http
   apiprobe_remaining-requests apiprobe_remaining-tokens
   apiprobe_seconds-retry_after apiprobe_seconds-clock_skew bool-up
-  apiprobe_state-env apiprobe_state-dns apiprobe_state-tcp apiprobe_state-proxy
+  bytes-path_mtu apiprobe_state-env apiprobe_state-dns apiprobe_state-tcp apiprobe_state-proxy
   apiprobe_state-tls apiprobe_state-http apiprobe_state-auth
   apiprobe_state-verdict"
 
@@ -485,7 +485,7 @@ EXPECT[good]="bool-up =1 response_code-http =200 apiprobe_state-env =0
   latency-total 0.000001..0.8 apiprobe_days-cert 364..365.01
   apiprobe_days-chain_min 364..365.01 apiprobe_remaining-requests 0..1e9
   apiprobe_remaining-tokens 0..1e12 apiprobe_seconds-retry_after nan
-  apiprobe_seconds-clock_skew -5..5"
+  apiprobe_seconds-clock_skew -5..5 bytes-path_mtu 1280..65536"
 EXPECT[badkey]="bool-up =0 response_code-http =401 apiprobe_state-tcp =0
   apiprobe_state-tls =0 apiprobe_state-auth =2 apiprobe_state-verdict =2
   latency-total 0.000001..0.8 apiprobe_days-cert 364..365.01"

@@ -25,7 +25,9 @@ static void test_table_shape(void **state)
     assert_true(strlen(m->name) > 1);
     assert_int_equal(strspn(m->name, "abcdefghijklmnopqrstuvwxyz_"),
                      strlen(m->name));
-    assert_true(!strcmp(m->uom, "s") || !strcmp(m->uom, ""));
+    /* Nagios UOMs: seconds, bytes or none */
+    assert_true(!strcmp(m->uom, "s") || !strcmp(m->uom, "B") ||
+                !strcmp(m->uom, ""));
     assert_true(m->json && *m->json && m->help && *m->help);
     assert_true(m->layer < AP_LAYER_COUNT);
     assert_int_equal(ap_metric_find(m->name), (int)i);
