@@ -147,6 +147,23 @@ enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
              ap_layer_name((enum ap_layer)l), v);
     }
   }
+  family(&b, "apiprobe_family_up",
+         "1 when this address family's own TCP connect succeeded, else 0 "
+         "(names with A and AAAA only; no sample when this host has no "
+         "route for the family)");
+  for(j = 0; j < n; j++) {
+    const struct ap_tcp_result *tcp = &rs[j].tcp;
+    target_label(&rs[j], lab, sizeof(lab));
+    for(l = 0; l < tcp->family_count; l++) {
+      const struct ap_family_result *f = &tcp->families[l];
+      char addr[64];
+      if(f->state != AP_STATE_OK && f->state != AP_STATE_CRITICAL)
+        continue;
+      label_value(addr, sizeof(addr), f->address);
+      pb_put(&b, "apiprobe_family_up{%s,family=\"ipv%d\",address=\"%s\"} %d\n",
+             lab, f->family, addr, f->state == AP_STATE_OK);
+    }
+  }
   family(&b, "apiprobe_verdict_state",
          "the verdict: 0 ok, 1 warning, 2 critical, 3 unknown");
   for(j = 0; j < n; j++) {

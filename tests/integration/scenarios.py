@@ -116,6 +116,16 @@ def cases(d):
     add("redirect", "redirect", "critical", "http", "redirect",
         check=lambda j: layer(j, "http")["location_host"] == "evil.example"
         or fail(j))
+    # a name with both families whose IPv6 is refused (the fake listens on
+    # 127.0.0.1 only): the probe gets through on IPv4 and says so
+    add("family_failed", "ok", "warning", "tcp", "family_failed",
+        args=["ADDRS:127.0.0.1,::1"],
+        check=lambda j: (
+            [(f["family"], f["state"]) for f in layer(j, "tcp")["families"]]
+            == [("ipv4", "ok"), ("ipv6", "critical")] and
+            layer(j, "tcp")["families"][1]["error"] == "refused" and
+            layer(j, "tcp")["family"] == "ipv4" and
+            layer(j, "auth")["state"] == "ok") or fail(j))
     # clock skew against the server's Date: warn over 60 s, critical over
     # 120 s by default (as check_ntp_time); the env layer carries it
     add("skew_small", "skew:30", "ok", "auth", None,
@@ -330,7 +340,11 @@ def run_case(c, opts, d, ports, leaks):
     else:
         port = ports[c["scen"]] if c["scen"] else free_port()
         url = "https://api.test:%d/" % port
-        args = ["--resolve", "api.test:%d:127.0.0.1" % port]
+        # ADDRS:<list> in a case's args replaces the pinned address list
+        addrs = next((a[6:] for a in c["args"] if a.startswith("ADDRS:")),
+                     "127.0.0.1")
+        args = ["--resolve", "api.test:%d:%s" % (port, addrs)]
+        c = dict(c, args=[a for a in c["args"] if not a.startswith("ADDRS:")])
     if "--ca-file" not in c["args"]:
         args += ["--ca-file", ca]
     cargs = list(c["args"])
@@ -534,6 +548,22 @@ def many(opts, d, ports):
         'error="cert_expired"} 1' % ports["expired"] in p.stdout, p.stdout
     for secret in (KEY,):
         assert secret not in p.stdout and secret not in p.stderr
+    c = subprocess.run(["promtool", "check", "metrics"], input=p.stdout,
+                       capture_output=True, text=True)
+    assert c.returncode == 0, ("promtool", c.stdout, c.stderr)
+    # both families of one name: each one's own connect as a sample
+    ok = ports["ok"]
+    p = subprocess.run(opts.wrapper + [
+        opts.apiprobe, "--prometheus", "--ca-file",
+        os.path.join(d, "certs", "ca.pem"), "--resolve",
+        "api.test:%d:127.0.0.1,::1" % ok, "https://api.test:%d/" % ok],
+        env=env, capture_output=True, text=True, timeout=300)
+    for want in ('apiprobe_family_up{target="api.test",family="ipv4",'
+                 'address="127.0.0.1"} 1',
+                 'apiprobe_family_up{target="api.test",family="ipv6",'
+                 'address="::1"} 0',
+                 'apiprobe_path_mtu_bytes{target="api.test"} 6553'):
+        assert want in p.stdout, (want, p.stdout)
     c = subprocess.run(["promtool", "check", "metrics"], input=p.stdout,
                        capture_output=True, text=True)
     assert c.returncode == 0, ("promtool", c.stdout, c.stderr)
