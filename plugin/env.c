@@ -169,7 +169,7 @@ void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t)
      ap_state_rank(ap_error_state(e)) <= ap_state_rank(env->h.state))
     return;
   snprintf(reason, sizeof(reason),
-           "this host's clock is %.0f s %s the server's Date (limit %.0f s)%s",
+           "this host's clock is %.1f s %s the server's Date (limit %g s)%s",
            fabs(env->clock_skew_s),
            env->clock_skew_s > 0 ? "behind" : "ahead of",
            e == AP_ERR_ENV_CLOCK_SKEW_CRIT ? t->skew_crit_s : t->skew_warn_s,

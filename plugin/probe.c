@@ -48,6 +48,8 @@ struct probe_ctx {
   int got_status;
   double tls_started_at;       /* mono, when our SSL_CTX callback ran */
   double request_at;           /* mono, the request about to be sent */
+  double connect_sent_at;      /* mono, CONNECT sent to the proxy */
+  double connect_answer_at;    /* mono, the proxy's answer to it */
   double first_byte_at;        /* mono, the status line arrived */
   double curl_start;           /* mono */
   char host[AP_TEXT];
@@ -241,6 +243,26 @@ static int on_prereq(void *ud, char *ip, char *lip, int port, int lport)
    * the request when this returns */
   c->request_at = ap_mono_s();
   return CURL_PREREQFUNC_OK;
+}
+
+/* Through a proxy only: libcurl's timers do not say when the TCP
+ * connection to the proxy was up and the CONNECT sent, so a proxy that
+ * accepts and never answers looked like one that refuses. The CONNECT
+ * request and its answer pass here; only their first bytes are looked at
+ * (nothing is copied: later headers carry the key). */
+static int on_debug(CURL *e, curl_infotype type, char *data, size_t size,
+                    void *ud)
+{
+  struct probe_ctx *c = ud;
+  (void)e;
+  if(type == CURLINFO_HEADER_OUT && !c->connect_sent_at && size >= 8 &&
+     !memcmp(data, "CONNECT ", 8))
+    c->connect_sent_at = ap_mono_s();
+  else if(type == CURLINFO_HEADER_IN && c->connect_sent_at &&
+          !c->connect_answer_at && !c->tls.started && size >= 5 &&
+          !memcmp(data, "HTTP/", 5))
+    c->connect_answer_at = ap_mono_s();
+  return 0;
 }
 
 /* Remember each socket libcurl opens (happy eyeballs may open two). */
@@ -498,6 +520,10 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
+  /* the handle is reused: set or clear the proxy's CONNECT watch */
+  curl_easy_setopt(e, CURLOPT_VERBOSE, *proxy ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, *proxy ? on_debug : NULL);
+  curl_easy_setopt(e, CURLOPT_DEBUGDATA, c);
 }
 
 static double us(CURL *e, CURLINFO what)
@@ -528,6 +554,23 @@ static void fail_reason(struct probe_ctx *c, enum ap_error err, char *out,
                : c->errbuf[0]  ? c->errbuf
                                : "failed");
     return;
+  case AP_LAYER_PROXY:
+    if(err == AP_ERR_PROXY_TIMEOUT) {
+      snprintf(out, outlen,
+               "the proxy (%s) accepted the connection but did not answer "
+               "CONNECT %s:%d in time",
+               r->proxy.address[0] ? r->proxy.address : "?", c->host,
+               c->port);
+      return;
+    }
+    if(err == AP_ERR_PROXY_AUTH || err == AP_ERR_PROXY_REJECTED) {
+      snprintf(out, outlen, "the proxy answered %d to CONNECT %s:%d%s",
+               r->proxy.connect_status, c->host, c->port,
+               err == AP_ERR_PROXY_AUTH ? " (proxy authentication required)"
+                                        : "");
+      return;
+    }
+    break;
   case AP_LAYER_TLS:
     switch(err) {
     case AP_ERR_TLS_UNTRUSTED:
@@ -605,9 +648,15 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
     /* libcurl's timers are the proxy's here: its name lookup, the TCP
      * connect to it; the CONNECT answer is when TLS to the API began (or,
      * when it refused, when the transfer ended) */
-    if(t_name > 0 || t_conn > 0)
+    if(t_name > 0 || t_conn > 0 || c->connect_sent_at > 0)
       r->proxy.resolve_s = t_name;
-    if(t_conn > 0) {
+    if(c->connect_sent_at > 0) {
+      /* our own stamps: the CONNECT went out once TCP was up */
+      double sent = c->connect_sent_at - c->curl_start;
+      r->proxy.connect_s = sent - t_name > 0 ? sent - t_name : 0;
+      if(c->connect_answer_at > 0)
+        r->proxy.tunnel_s = c->connect_answer_at - c->connect_sent_at;
+    } else if(t_conn > 0) {
       r->proxy.connect_s = t_conn - t_name > 0 ? t_conn - t_name : 0;
       if(o->tls_started)
         r->proxy.tunnel_s = t_tls0 - t_conn > 0 ? t_tls0 - t_conn : 0;
@@ -791,8 +840,8 @@ static void complete(struct probe_ctx *c, CURLcode code)
   o.proxy_used = c->proxy[0] != '\0';
   o.tls_started = c->tls.started;
   o.tls_done = c->tls.done || c->got_status;
-  o.tcp_connected =
-    o.tls_started || us(c->p->easy, CURLINFO_CONNECT_TIME_T) > 0;
+  o.tcp_connected = o.tls_started || c->connect_sent_at > 0 ||
+                    us(c->p->easy, CURLINFO_CONNECT_TIME_T) > 0;
   o.got_status = c->got_status;
   o.body_capped = c->body_capped;
   o.verify_code = c->tls.verify_code;

@@ -58,6 +58,20 @@ PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
               "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
+# a TCP server that accepts and then never reads nor answers (a stalled
+# proxy); argv: ADDR PORT
+STALL_PY = """
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+"""
+
+
 class Missing(AssertionError):
     """A field the assertion needs is absent from the JSON."""
 
@@ -469,6 +483,24 @@ def group_dns_tcp(lab, suite):
         plain("v4only.api.test", "critical", "tcp", "unreachable",
               ["--connect-timeout", "2"])))
 
+    # a firewall that filters on the TLS SNI (the host name in the
+    # ClientHello): TCP connects, then the handshake is reset or starves
+    sni = tcp_p + ["-m", "string", "--string", "v4only.api.test", "--algo",
+                   "bm"]
+
+    def tls_reached_tcp(j):
+        assert get(j, "layers.tcp.state") == "ok", j["layers"]["tcp"]
+        assert get(j, "layers.tcp.path_mtu") == 1500, j["layers"]["tcp"]
+    suite.case("tls_sni_reset", with_rule(
+        sni + ["-j", "REJECT", "--reject-with", "tcp-reset"],
+        plain("v4only.api.test", "critical", "tls", "reset",
+              more=tls_reached_tcp)))
+    suite.case("tls_sni_drop", with_rule(
+        sni + ["-j", "DROP"],
+        plain("v4only.api.test", "critical", "tls", "timeout",
+              ["--connect-timeout", "1", "--timeout", "3"],
+              more=tls_reached_tcp)))
+
     def syn_drop():
         count = ["-p", "tcp", "--syn", "--dport", str(PSYN)]
         drop = count + ["-m", "statistic", "--mode", "nth", "--every", "2",
@@ -671,6 +703,29 @@ def group_proxy(lab, suite):
     suite.case("proxy_resolve_failed", case(
         ["--proxy", "http://noproxy.api.test:3128"],
         check=proxy_err("resolve_failed")))
+
+    # a proxy that accepts and never answers the CONNECT
+    lab.spawn(s, [sys.executable, "-c", STALL_PY, S4, "3132"], "stall-3132")
+    wait_tcp(lab, c, [(S4, 3132)])
+
+    @checked
+    def stalled(r):
+        expect(r, "critical", "proxy", "timeout")
+        assert 0.9 <= get(r.j, "total_s") < 1.3, r.j["total_s"]
+        assert get(r.j, "layers.proxy.connect_s") >= 0, r.j["layers"]["proxy"]
+    suite.case("proxy_stalled", case(
+        ["--proxy", PX % 3132, "--timeout", "1", "--connect-timeout", "1"],
+        check=stalled))
+
+    # http_proxy alone does not apply to https://: direct, and said so
+    @checked
+    def http_only(r):
+        expect(r, "ok")
+        assert get(r.j, "layers.proxy.state") == "n/a"
+        note = get(r.j, "layers.env.proxy_note")
+        assert "http_proxy" in note, note
+    suite.case("proxy_http_only", case(env={"http_proxy": PX % 3128},
+                                       check=http_only))
 
     @checked
     def direct(r):
