@@ -594,6 +594,14 @@ static void fail_reason(struct probe_ctx *c, enum ap_error err, char *out,
       snprintf(out, outlen, "TLS handshake with %s not finished in time",
                addr);
       return;
+    case AP_ERR_TLS_RESET:
+    case AP_ERR_TLS_CLOSED:
+      snprintf(out, outlen,
+               "the connection to %s port %d was %s during the TLS "
+               "handshake (%s)",
+               addr, c->port, err == AP_ERR_TLS_RESET ? "reset" : "closed",
+               c->errbuf[0] ? c->errbuf : "no detail");
+      return;
     case AP_ERR_TLS_PROTOCOL_VERSION:
       snprintf(out, outlen, "no common TLS version (minimum TLS %d.%d): %s",
                c->t->min_tls / 10, c->t->min_tls % 10, c->errbuf);
