@@ -84,6 +84,8 @@ struct ap_observed {
   long curl_code;      /* CURLcode of the transfer */
   long os_errno;       /* CURLINFO_OS_ERRNO */
   int proxy_used;
+  int proxy_tls;       /* an https:// proxy: TLS to it before CONNECT */
+  int connect_sent;    /* the CONNECT request went out */
   long connect_code;   /* CURLINFO_HTTP_CONNECTCODE (proxy CONNECT) */
   int tcp_connected;   /* a TCP connection was made (to server or proxy) */
   int tls_started;     /* our SSL_CTX callback ran */

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct ap_prober {
   CURL *easy;
@@ -48,6 +49,8 @@ struct probe_ctx {
   int got_status;
   double tls_started_at;       /* mono, when our SSL_CTX callback ran */
   double request_at;           /* mono, the request about to be sent */
+  int proxy_tls;               /* the proxy URL is https:// */
+  int proxy_tls_seen;          /* its TLS context went by (the first) */
   double connect_sent_at;      /* mono, CONNECT sent to the proxy */
   double connect_answer_at;    /* mono, the proxy's answer to it */
   double first_byte_at;        /* mono, the status line arrived */
@@ -279,6 +282,14 @@ static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
 {
   struct probe_ctx *c = ud;
   int i;
+  /* an https:// proxy's own TLS comes first: libcurl verifies it (its CA
+   * from --ca-file or the default bundle); ours is the API's, inside */
+  if(c->proxy_tls && !c->proxy_tls_seen) {
+    c->proxy_tls_seen = 1;
+    (void)curl;
+    (void)sslctx;
+    return CURLE_OK;
+  }
   c->tls_started_at = ap_mono_s();
   /* TCP is up: read its MTU now, so it shows even if TLS then fails
    * (the established one of the sockets opened) */
@@ -520,6 +531,9 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
+  c->proxy_tls = !strncasecmp(proxy, "https://", 8);
+  if(c->proxy_tls && t->ca_file)
+    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, t->ca_file);
   /* the handle is reused: set or clear the proxy's CONNECT watch */
   curl_easy_setopt(e, CURLOPT_VERBOSE, *proxy ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, *proxy ? on_debug : NULL);
@@ -846,6 +860,8 @@ static void complete(struct probe_ctx *c, CURLcode code)
   curl_easy_getinfo(c->p->easy, CURLINFO_HTTP_CONNECTCODE, &v);
   o.connect_code = v;
   o.proxy_used = c->proxy[0] != '\0';
+  o.proxy_tls = c->proxy_tls;
+  o.connect_sent = c->connect_sent_at > 0;
   o.tls_started = c->tls.started;
   o.tls_done = c->tls.done || c->got_status;
   o.tcp_connected = o.tls_started || c->connect_sent_at > 0 ||

@@ -117,6 +117,9 @@ enum ap_layer {
      "the proxy refused to tunnel to the API: ask for the host to be allowed") \
   XX(PROXY_TIMEOUT, PROXY, "timeout", CRITICAL,                                \
      "the proxy did not answer in time")                                       \
+  XX(PROXY_TLS, PROXY, "tls_failed", CRITICAL,                                 \
+     "the TLS connection to the https:// proxy failed: trust its CA with "     \
+     "--ca-file, or check whether it speaks TLS at all (http:// proxy?)")     \
   XX(TLS_HANDSHAKE, TLS, "handshake_failed", CRITICAL,                         \
      "the TLS handshake failed: a middlebox or an incompatible server?")      \
   XX(TLS_PROTOCOL_VERSION, TLS, "protocol_version", CRITICAL,                  \

@@ -72,6 +72,44 @@ while True:
 """
 
 
+# a TLS front for a proxy (an https:// proxy): TLS with CERT/KEY on
+# ADDR:PORT, each connection piped to the plain proxy on ADDR:UPSTREAM;
+# argv: CERT KEY ADDR PORT UPSTREAM
+TLSFWD_PY = """
+import socket, ssl, sys, threading
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((sys.argv[3], int(sys.argv[4])))
+ls.listen(16)
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    finally:
+        try:
+            b.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+while True:
+    c = ls.accept()[0]
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+    except (OSError, ssl.SSLError):
+        c.close()
+        continue
+    u = socket.create_connection((sys.argv[3], int(sys.argv[5])))
+    for a, b in ((t, u), (u, t)):
+        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+"""
+
+
 class Missing(AssertionError):
     """A field the assertion needs is absent from the JSON."""
 
@@ -716,6 +754,39 @@ def group_proxy(lab, suite):
     suite.case("proxy_stalled", case(
         ["--proxy", PX % 3132, "--timeout", "1", "--connect-timeout", "1"],
         check=stalled))
+
+    # an https:// proxy (TLS to the proxy, then CONNECT inside it): its
+    # certificate is the proxy's business, the tls layer stays the API's
+    certs = lab.certs
+    for port, leaf in ((3443, "good"), (3444, "wrongname")):
+        lab.spawn(s, [sys.executable, "-c", TLSFWD_PY,
+                      os.path.join(certs, leaf + ".pem"),
+                      os.path.join(certs, leaf + ".key"), S4, str(port),
+                      "3128"], "tlsfwd-%d" % port)
+    wait_tcp(lab, c, [(S4, 3443), (S4, 3444)])
+    HPX = "https://proxy.api.test:%d"
+
+    @checked
+    def https_proxy_ok(r):
+        proxied("option")(r)
+        t = get(r.j, "layers.tls")
+        assert t["cert_subject"] == "CN=api.test", t
+        return "proxy=%s tls=%s" % (ms(get(r.j, "layers.proxy.time_s")),
+                                    ms(t["time_s"]))
+    suite.case("proxy_https", case(["--proxy", HPX % 3443],
+                                   check=https_proxy_ok))
+
+    @checked
+    def https_proxy_bad(r):
+        expect(r, "critical", "proxy", "tls_failed")
+        assert get(r.j, "layers.tls.state") == "skipped", r.j["layers"]
+        assert "--ca-file" in r.j["verdict"]["hint"], r.j["verdict"]
+    suite.case("proxy_https_wrong_cert", case(["--proxy", HPX % 3444],
+                                              check=https_proxy_bad))
+    # a plain proxy addressed as https://
+    suite.case("proxy_https_not_tls", case(
+        ["--proxy", HPX % 3128, "--connect-timeout", "1"],
+        check=https_proxy_bad))
 
     # http_proxy alone does not apply to https://: direct, and said so
     @checked
