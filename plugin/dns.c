@@ -32,6 +32,7 @@ struct dns_job {
   int done;
   int rc;
   int rcode;    /* AP_RCODE_* or the diagnostic answer's rcode */
+  char server[48]; /* the nameserver asked by the diagnostic query */
   int family;
   struct addrinfo *res;
   pthread_t tid;
@@ -88,7 +89,22 @@ static int family_check(const char *host, int family, int rc)
 /* After a failed lookup that took ELAPSED_S: the rcode the resolver's
  * servers answer for HOST, AP_RCODE_SILENT when none answers. Our own
  * resolver state (res_ninit), so threads do not share one. */
-static int rcode_probe(const char *host, int family, double elapsed_s)
+/* The first nameserver of ST as text into OUT ("" when none). */
+static void first_server(const struct __res_state *st, char *out, size_t n)
+{
+  out[0] = '\0';
+  if(st->nscount < 1)
+    return;
+  if(st->nsaddr_list[0].sin_family == AF_INET)
+    inet_ntop(AF_INET, &st->nsaddr_list[0].sin_addr, out, (socklen_t)n);
+  else if(st->_u._ext.nsaddrs[0] &&
+          st->_u._ext.nsaddrs[0]->sin6_family == AF_INET6)
+    inet_ntop(AF_INET6, &st->_u._ext.nsaddrs[0]->sin6_addr, out,
+              (socklen_t)n);
+}
+
+static int rcode_probe(const char *host, int family, double elapsed_s,
+                       char *server, size_t serverlen)
 {
   struct __res_state st;
   unsigned char q[512], a[512];
@@ -97,6 +113,7 @@ static int rcode_probe(const char *host, int family, double elapsed_s)
   memset(&st, 0, sizeof(st));
   if(res_ninit(&st))
     return AP_RCODE_NONE;
+  first_server(&st, server, serverlen);
   /* the lookup already waited a whole server timeout: nobody answered */
   if(elapsed_s >= 0.9 * st.retrans) {
     res_nclose(&st);
@@ -115,6 +132,8 @@ static int rcode_probe(const char *host, int family, double elapsed_s)
       rcode = a[3] & 0x0f;
     else if(errno == ETIMEDOUT)
       rcode = AP_RCODE_SILENT;
+    else if(errno == ECONNREFUSED) /* glibc: no server got the query */
+      rcode = AP_RCODE_UNREACH;
   }
   res_nclose(&st);
   return rcode;
@@ -136,11 +155,14 @@ static void *job_thread(void *arg)
   double t0 = ap_mono_s();
   int rc = lookup(j->host, j->family, &res);
   int rcode = AP_RCODE_NONE;
+  char server[48] = "";
   rc = family_check(j->host, j->family, rc);
   if(rc == EAI_AGAIN || rc == EAI_FAIL)
-    rcode = rcode_probe(j->host, j->family, ap_mono_s() - t0);
+    rcode = rcode_probe(j->host, j->family, ap_mono_s() - t0, server,
+                        sizeof(server));
   pthread_mutex_lock(&j->mu);
   j->rcode = rcode;
+  memcpy(j->server, server, sizeof(j->server));
   j->rc = rc;
   j->res = res;
   j->done = 1;
@@ -163,6 +185,8 @@ enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s,
       return AP_ERR_DNS_SERVFAIL;
     case ns_r_refused:
       return AP_ERR_DNS_REFUSED;
+    case AP_RCODE_UNREACH:
+      return AP_ERR_DNS_UNREACHABLE;
     default:
       break;
     }
@@ -259,7 +283,8 @@ struct ap_dns_job *ap_dns_start(const char *host, int family)
     j->rc = family_check(j->host, j->family,
                          lookup(j->host, j->family, &j->res));
     j->rcode = j->rc == EAI_AGAIN || j->rc == EAI_FAIL
-                 ? rcode_probe(j->host, j->family, ap_mono_s() - j->t0)
+                 ? rcode_probe(j->host, j->family, ap_mono_s() - j->t0,
+                               j->server, sizeof(j->server))
                  : AP_RCODE_NONE;
     j->done = 1;
   }
@@ -269,7 +294,8 @@ struct ap_dns_job *ap_dns_start(const char *host, int family)
 /* Wait for J until its start + TIMEOUT_S. Returns 1 on timeout; on success
  * the job's result moves to the caller through *PRES. Consumes J. */
 static int job_wait(struct dns_job *j, double timeout_s,
-                    struct addrinfo **pres, int *prc, int *prcode)
+                    struct addrinfo **pres, int *prc, int *prcode,
+                    char *server, size_t serverlen)
 {
   struct timespec until;
   int timed_out = 0;
@@ -288,6 +314,7 @@ static int job_wait(struct dns_job *j, double timeout_s,
     *pres = j->res;
     *prc = j->rc;
     *prcode = j->rcode;
+    ap_strlcpy(server, j->server, serverlen);
     j->res = NULL;
   }
   pthread_mutex_unlock(&j->mu);
@@ -317,15 +344,17 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
   ap_strlcpy(dns->host, host, sizeof(dns->host));
   ap_strlcpy(dns->source, "resolver", sizeof(dns->source));
   if(j)
-    timed_out = job_wait(j, timeout_s, &res, &rc, &rcode);
+    timed_out = job_wait(j, timeout_s, &res, &rc, &rcode, dns->server,
+                         sizeof(dns->server));
   elapsed = ap_mono_s() - t0;
   dns->h.time_s = elapsed;
   e = ap_dns_classify(rc, timed_out, elapsed, rcode);
   if(!timed_out && rcode != AP_RCODE_NONE)
     ap_strlcpy(dns->rcode,
-               rcode == AP_RCODE_SILENT ? "none"
-               : rcode < 16             ? ap_dns_rcode_name(rcode)
-                                        : "?",
+               rcode == AP_RCODE_SILENT    ? "none"
+               : rcode == AP_RCODE_UNREACH ? "unreachable"
+               : rcode >= 0 && rcode < 16  ? ap_dns_rcode_name(rcode)
+                                           : "?",
                sizeof(dns->rcode));
   if(e == AP_ERR_NONE) {
     fill_addresses(dns, res);
@@ -348,7 +377,12 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
                              : "IPv4 or IPv6");
     else if(e == AP_ERR_DNS_SERVFAIL || e == AP_ERR_DNS_REFUSED)
       snprintf(dns->h.reason, sizeof(dns->h.reason),
-               "the DNS server answered %s for %s", dns->rcode, host);
+               "the DNS server %s answered %s for %s", dns->server,
+               dns->rcode, host);
+    else if(e == AP_ERR_DNS_UNREACHABLE)
+      snprintf(dns->h.reason, sizeof(dns->h.reason),
+               "no DNS server takes queries (first: %s) resolving %s",
+               dns->server[0] ? dns->server : "none configured", host);
     else
       snprintf(dns->h.reason, sizeof(dns->h.reason), "resolving %s: %s",
                host, gai_strerror(rc));

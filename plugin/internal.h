@@ -59,6 +59,7 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
  * (AP_RCODE_NONE not asked, AP_RCODE_SILENT no answer, else 0-15). */
 #define AP_RCODE_NONE (-1)
 #define AP_RCODE_SILENT (-2)
+#define AP_RCODE_UNREACH (-3)
 enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s,
                               int rcode);
 /* "NOERROR", "SERVFAIL" ... for a DNS rcode 0-15. */

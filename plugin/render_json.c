@@ -105,6 +105,7 @@ static struct json_object *dns_json(const struct ap_result *r)
     add_int(o, "aaaa_count", r->dns.aaaa_count);
   }
   add_str(o, "rcode", r->dns.rcode);
+  add_str(o, "server", r->dns.server);
   return o;
 }
 

@@ -93,6 +93,10 @@ enum ap_layer {
   XX(DNS_REFUSED, DNS, "refused", CRITICAL,                                    \
      "the DNS server refused the query: it does not serve this client or "     \
      "name; check /etc/resolv.conf and the server's ACLs")                     \
+  XX(DNS_UNREACHABLE, DNS, "server_unreachable", CRITICAL,                     \
+     "no DNS server takes queries (port 53 closed or no route): check the "    \
+     "resolver service (systemd-resolved, dnsmasq) and the nameserver lines "  \
+     "of /etc/resolv.conf")                                                    \
   XX(TCP_REFUSED, TCP, "refused", CRITICAL,                                    \
      "nothing listens on that port, or a firewall rejects it")                 \
   XX(TCP_TIMEOUT, TCP, "timeout", CRITICAL,                                    \
@@ -384,7 +388,10 @@ struct ap_dns_result {
   int address_count;
   int a_count, aaaa_count;
   char rcode[12];          /* the server's answer when the lookup failed:
-                              "SERVFAIL", "REFUSED", "none" (no answer) */
+                              "SERVFAIL", "REFUSED", "none" (no answer),
+                              "unreachable" (no server took the query) */
+  char server[48];         /* the resolver's first nameserver, when a
+                              failed lookup was asked again */
 };
 
 /* One address family's own connect, when the name has both. */

@@ -499,6 +499,25 @@ def group_dns_tcp(lab, suite):
             finally:
                 ipt("-D", "INPUT", *rule, v6=v6)
         return f
+    # the resolver's server down: port 53 closed (ICMP port unreachable)
+    # is said at once; dropped queries are a timeout
+    dns53 = ["-p", "udp", "--dport", "53"]
+
+    def dns_down(j):
+        assert get(j, "layers.dns.rcode") == "unreachable", j["layers"]["dns"]
+        assert get(j, "layers.dns.server") == S4, j["layers"]["dns"]
+        assert get(j, "total_s") < 0.5, j["total_s"]
+    suite.case("dns_server_down", with_rule(
+        dns53 + ["-j", "REJECT"],
+        plain("api.test", "critical", "dns", "server_unreachable",
+              more=dns_down)))
+
+    def dns_dropped(j):
+        assert 0.9 <= get(j, "layers.dns.time_s") <= 1.3, j["layers"]["dns"]
+    suite.case("dns_server_dropped", with_rule(
+        dns53 + ["-j", "DROP"],
+        plain("api.test", "critical", "dns", "timeout", more=dns_dropped)))
+
     tcp_p = ["-p", "tcp", "--dport", str(P)]
     suite.case("tcp_refused", with_rule(
         tcp_p + ["-j", "REJECT", "--reject-with", "tcp-reset"],

@@ -53,6 +53,8 @@ static void test_dns_classify(void **state)
     {EAI_AGAIN, 0, 1.0, AP_ERR_DNS_TIMEOUT, AP_RCODE_SILENT},
     {EAI_AGAIN, 0, 0.01, AP_ERR_DNS_TEMPORARY, AP_RCODE_NONE},
     {EAI_FAIL, 0, 0.01, AP_ERR_DNS_SERVFAIL, 2},
+    /* no server took the query (port 53 closed, no route) */
+    {EAI_AGAIN, 0, 0.01, AP_ERR_DNS_UNREACHABLE, AP_RCODE_UNREACH},
     {EAI_AGAIN, 0, 0.01, AP_ERR_DNS_TEMPORARY, 4}, /* NOTIMP */
     /* a server's answer never turns a hit or NXDOMAIN into something else */
     {0, 0, 0.01, AP_ERR_NONE, 2},
