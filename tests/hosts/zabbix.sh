@@ -104,11 +104,11 @@ note "fakeapi: ok=$P_OK rate_limited=$P_RATE expiring=$P_EXP expiring_crit=$P_EX
 
 # ---- configs ---------------------------------------------------------------
 (umask 077 && printf '%s\n' "$VALID_KEY" >"$T/anthropic.key")
-target() { # NAME PORT [extra lines]
+target() { # NAME PORT [extra lines]; $ADDRS: the pinned addresses
   local name=$1 port=$2
   shift 2
-  printf '\n[target %s]\nurl = https://api.test:%s/\nresolve = api.test:%s:127.0.0.1\nca-file = %s\n' \
-    "$name" "$port" "$port" "$T/certs/ca.pem"
+  printf '\n[target %s]\nurl = https://api.test:%s/\nresolve = api.test:%s:%s\nca-file = %s\n' \
+    "$name" "$port" "$port" "${ADDRS:-127.0.0.1}" "$T/certs/ca.pem"
   [ $# -gt 0 ] && printf '%s\n' "$@"
   return 0
 }
@@ -125,6 +125,8 @@ target() { # NAME PORT [extra lines]
   target stalled_bg "$P_STALL" "timeout = 20"
   target expiring "$P_EXP" "key-file = $T/anthropic.key" "cert-warn-days = 21"
   target expiring_crit "$P_EXPC" "cert-crit-days = 7"
+  # both families pinned, the fake on 127.0.0.1 only: IPv6 is refused
+  ADDRS=127.0.0.1,::1 target dual "$P_OK"
   target broken "$P_OK" "bogus-option = 1"
 } >"$T/module.conf"
 BROKEN_LINE=$(grep -n '^bogus-option' "$T/module.conf" | cut -d: -f1)
@@ -294,10 +296,10 @@ import json, sys
 d = json.loads(sys.argv[1])
 names = [e["{#TARGET}"] for e in d]
 assert names == ["good", "badkey", "ratelimited", "down", "stalled", "stalled_bg",
-                 "expiring", "expiring_crit"], names
+                 "expiring", "expiring_crit", "dual"], names
 assert all(e["{#URL}"].startswith("https://api.test:") for e in d), d
 EOF
-then ok "-t apiprobe.discovery: LLD JSON with the 8 good targets, {#TARGET} and {#URL}, 'broken' left out"
+then ok "-t apiprobe.discovery: LLD JSON with the 9 good targets, {#TARGET} and {#URL}, 'broken' left out"
 else notok "-t apiprobe.discovery: [$TY] '$VAL'"; fi
 zt "apiprobe.probe[good]"
 if [ "$TY" = t ] && "$PY" -c '
@@ -463,8 +465,8 @@ done < <("$PY" "$HERE/zabbix_template.py" --template "$TEMPLATE" --metrics-c "$M
   --target "ratelimited=rate limited" --target "down=TCP connect failed" \
   --target "expiring=certificate expires in less than {\$APIPROBE.CERT.WARN} days" \
   --target "expiring_crit=certificate expires in less than {\$APIPROBE.CERT.CRIT} days" \
-  --target "stalled=HTTP failed" \
-  --crosscheck good,badkey,ratelimited,down,expiring,expiring_crit 2>&1; echo "exit $?" >"$T/template.rc")
+  --target "stalled=HTTP failed" --target "dual=one IP family fails" \
+  --crosscheck good,badkey,ratelimited,down,expiring,expiring_crit,dual 2>&1; echo "exit $?" >"$T/template.rc")
 grep -qx 'exit 0' "$T/template.rc" || notok "zabbix_template.py exited $(cat "$T/template.rc")"
 ping_after "the template checks"
 
