@@ -168,10 +168,7 @@ done
 T1=$(date +%s.%N)
 if [ -z "$ALL" ]; then
   note "icinga2.log:"; sed 's/^/#   /' "$T/log/icinga2.log" >&2
-  note "processes under icinga2:"
-  for d in $(descendants "$IPID"); do
-    ps -o pid=,ppid=,stat=,etime=,wchan:24=,args= -p "${d%%:*}" 2>/dev/null | sed 's/^/#   /' >&2
-  done
+  dump_tree "$IPID" icinga2
   die "not all 5 services were recorded by the PerfdataWriter within 30 s"
 fi
 note "all 5 results in the perfdata spool after $(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }') s"

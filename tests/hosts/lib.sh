@@ -117,6 +117,15 @@ descendants() {
   done
 }
 
+# dump_tree PID NAME: the processes under PID, for a test that timed out
+dump_tree() {
+  local d
+  note "processes under $2:"
+  for d in $(descendants "$1"); do
+    ps -o pid=,ppid=,stat=,etime=,wchan:24=,args= -p "${d%%:*}" 2>/dev/null | sed 's/^/#   /' >&2
+  done
+}
+
 # stop_tree PID [SECONDS]: stop a daemon we started, then whatever it had
 # forked (workers, helpers) once they should have gone with it.  Their
 # "pid:start" list is taken before the daemon is stopped.

@@ -197,10 +197,7 @@ done
 T1=$(date +%s.%N)
 if [ -z "$ALL" ]; then
   note "nagios.log:"; sed 's/^/#   /' "$T/nagios.log" >&2
-  note "processes under nagios4:"
-  for d in $(descendants "$NPID"); do
-    ps -o pid=,ppid=,stat=,etime=,wchan:24=,args= -p "${d%%:*}" 2>/dev/null | sed 's/^/#   /' >&2
-  done
+  dump_tree "$NPID" nagios4
   die "not all 5 services were checked within 20 s"
 fi
 note "all 5 results after $(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }') s"
