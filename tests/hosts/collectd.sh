@@ -635,7 +635,7 @@ else
   notok "write_prometheus: $n apiprobe samples, missing:$missing"
 fi
 bad=''
-for ty in latency bool response_code apiprobe_days apiprobe_remaining apiprobe_seconds apiprobe_state; do
+for ty in latency bool bytes response_code apiprobe_days apiprobe_remaining apiprobe_seconds apiprobe_state; do
   grep -qx "# TYPE collectd_apiprobe_$ty gauge" "$T/metrics.txt" || bad+=" $ty"
 done
 if [ -z "$bad" ]; then ok "write_prometheus: every apiprobe metric is a gauge (# TYPE lines)"
