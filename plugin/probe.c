@@ -286,8 +286,6 @@ static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
    * from --ca-file or the default bundle); ours is the API's, inside */
   if(c->proxy_tls && !c->proxy_tls_seen) {
     c->proxy_tls_seen = 1;
-    (void)curl;
-    (void)sslctx;
     return CURLE_OK;
   }
   c->tls_started_at = ap_mono_s();
