@@ -144,17 +144,7 @@ double ap_state_number(enum ap_state s)
 
 int ap_state_exit_code(enum ap_state s)
 {
-  switch(s) {
-  case AP_STATE_OK:
-  case AP_STATE_SKIPPED:
-  case AP_STATE_NA:
-    return 0;
-  case AP_STATE_WARNING:
-    return 1;
-  case AP_STATE_CRITICAL:
-    return 2;
-  case AP_STATE_UNKNOWN:
-    return 3;
-  }
-  return 3;
+  /* the plugin exit codes are the state numbers; skipped and n/a are 0 */
+  double v = ap_state_number(s);
+  return isnan(v) ? 0 : (int)v;
 }
