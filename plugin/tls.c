@@ -232,6 +232,11 @@ static void leaf_names(struct ap_leaf_cache *lc, X509 *leaf,
   ap_strlcpy(lc->sans, out->cert_sans, sizeof(lc->sans));
 }
 
+void ap_tls_cert_names(void *x509, struct ap_tls_result *out)
+{
+  leaf_names(NULL, x509, out);
+}
+
 static void capture_leaf(struct ap_tls_capture *c, X509_STORE_CTX *xs,
                          SSL *ssl)
 {
