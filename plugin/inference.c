@@ -508,3 +508,49 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r)
     m->res = *in;
   }
 }
+
+/* " NAME X.XXX s" into B when V is measured. */
+static size_t put_s(char *b, size_t n, const char *name, double v)
+{
+  int w;
+  if(isnan(v) || !n)
+    return 0;
+  w = snprintf(b, n, ", %s %.3f s", name, v);
+  return w < 0 ? 0 : (size_t)w >= n ? n - 1 : (size_t)w;
+}
+
+int ap_inference_summary(const struct ap_result *r, char *buf, size_t n)
+{
+  const struct ap_inference_result *in = &r->inference;
+  size_t u;
+  int w;
+  if(!n)
+    return 0;
+  buf[0] = '\0';
+  if(in->h.state == AP_STATE_NA || in->h.state == AP_STATE_SKIPPED)
+    return 0;
+  w = snprintf(buf, n, "%s", in->model);
+  u = w < 0 ? 0 : (size_t)w >= n ? n - 1 : (size_t)w;
+  u += put_s(buf + u, n - u, "first token", in->ttft_s);
+  u += put_s(buf + u, n - u, "stream", in->stream_s);
+  u += put_s(buf + u, n - u, "max gap", in->max_gap_s);
+  if(!isnan(in->input_tokens) && u < n) {
+    w = snprintf(buf + u, n - u, ", %.0f+%.0f tokens", in->input_tokens,
+                 isnan(in->output_tokens) ? 0 : in->output_tokens);
+    u += w < 0 ? 0 : (size_t)w >= n - u ? n - u - 1 : (size_t)w;
+  }
+  if(!isnan(in->cost_usd) && u < n) {
+    w = snprintf(buf + u, n - u, ", about $%.6f", in->cost_usd);
+    u += w < 0 ? 0 : (size_t)w >= n - u ? n - u - 1 : (size_t)w;
+  }
+  if(in->stop_reason[0] && u < n) {
+    w = snprintf(buf + u, n - u, ", stop %s", in->stop_reason);
+    u += w < 0 ? 0 : (size_t)w >= n - u ? n - u - 1 : (size_t)w;
+  }
+  if(in->reused && u < n) {
+    w = snprintf(buf + u, n - u, "; reused, %.0f s old (--canary-interval)",
+                 in->age_s);
+    u += w < 0 ? 0 : (size_t)w >= n - u ? n - u - 1 : (size_t)w;
+  }
+  return (int)u;
+}

@@ -132,3 +132,25 @@ void ap_model_run(struct ap_target *t, struct ap_result *r)
     snprintf(m->h.reason, sizeof(m->h.reason), "%s: %s",
              m->models[worst].id, m->models[worst].reason);
 }
+
+int ap_model_summary(const struct ap_result *r, char *buf, size_t n)
+{
+  const struct ap_model_result *m = &r->model;
+  size_t used = 0;
+  int i;
+  if(n)
+    buf[0] = '\0';
+  for(i = 0; i < m->count && i < AP_MAX_MODELS && used < n; i++) {
+    const struct ap_model_entry *e = &m->models[i];
+    int w = snprintf(buf + used, n - used, "%s%s %s%s%s%s", i ? ", " : "",
+                     e->id,
+                     e->error != AP_ERR_NONE ? ap_error_name(e->error)
+                                             : ap_state_name(e->state),
+                     e->display_name[0] ? " (" : "", e->display_name,
+                     e->display_name[0] ? ")" : "");
+    if(w < 0)
+      break;
+    used += (size_t)w;
+  }
+  return (int)used;
+}

@@ -633,6 +633,23 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
 int ap_verdict_line(const struct ap_result *r, int with_state, char *buf,
                     size_t n);
 
+/* One line on the model layer's ids ("claude-x ok (Claude X), old-id
+ * model_not_found") and on the canary ("claude-x: first token 0.41 s,
+ * stream 0.44 s, max gap 0.30 s, 8+1 tokens, stop max_tokens; reused, 120
+ * s old") for the human faces; "" when the layer was not run. Return what
+ * snprintf returns. */
+int ap_model_summary(const struct ap_result *r, char *buf, size_t n);
+int ap_inference_summary(const struct ap_result *r, char *buf, size_t n);
+
+/* What every --help says about cost: the canary spends tokens, nothing
+ * else does. */
+#define AP_COST_NOTE                                                           \
+  "Cost: every check is free (no tokens) except --canary MODEL, which "       \
+  "sends one\nstreaming generation of at most 1 output token to MODEL: "      \
+  "about 8 input + 1\noutput tokens per run (billed by the provider), at "    \
+  "most once per\n--canary-interval (300 s) in the collectd and Zabbix "      \
+  "modules.\n"
+
 /* Layer head by index, for renderers and adapters. */
 const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
                                             enum ap_layer l);
