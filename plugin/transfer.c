@@ -83,6 +83,13 @@ void *ap_prober_store(const struct ap_prober *p)
   return p->store;
 }
 
+void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
+                     void **store)
+{
+  *headers = t->prober ? t->prober->headers : NULL;
+  *store = t->prober ? t->prober->store : NULL;
+}
+
 static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
                                     int *failed)
 {
