@@ -805,6 +805,7 @@ static void step_answer(struct probe_ctx *c)
   a.content_type = c->hdr.content_type;
   a.has_request_id = c->hdr.request_id[0] != '\0';
   a.key_sent = c->t->key != NULL;
+  a.key = c->t->key; /* redacted from the message before it is cut */
   a.provider = c->t->provider;
   herr = ap_auth_classify(&a, &c->r->auth);
   if(herr == AP_ERR_NONE)
@@ -820,23 +821,13 @@ static void step_answer(struct probe_ctx *c)
   ap_layer_fail(c->r, AP_LAYER_HTTP, herr, reason);
 }
 
-static void redact_all(struct ap_result *r, const struct ap_secret *key)
-{
-  int i;
-  for(i = 0; i < AP_LAYER_COUNT; i++) {
-    struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
-    ap_redact(h->reason, sizeof(h->reason), key);
-  }
-  ap_redact(r->verdict.reason, sizeof(r->verdict.reason), key);
-  ap_redact(r->curl_error, sizeof(r->curl_error), key);
-}
-
 static void finish(struct probe_ctx *c, double t0)
 {
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - t0;
-  redact_all(c->r, c->t->key); /* the verdict copies redacted reasons */
+  /* the verdict copies scrubbed reasons */
+  ap_result_scrub(c->r, c->t->key);
   ap_verdict_compute(c->r);
 }
 
@@ -927,7 +918,13 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
   c->port = t->url_port;
   c->tls.host = c->host;
   c->tls.check_host = t->insecure;
-  ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy));
+  if(ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy))) {
+    char why[AP_TEXT];
+    ap_strlcpy(why, r->env.h.reason, sizeof(why));
+    ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_PROXY_INVALID, why);
+    c->failed = 1;
+    return c;
+  }
   if(t->key_file_mode_warning)
     ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE,
                   "the key file is readable by group or others");
