@@ -184,10 +184,12 @@ size_t ap_text_copy(char *dst, size_t dstlen, const char *src, size_t len,
   return w;
 }
 
-void ap_text_clean(char *s)
+void ap_text_clean(char *dst, size_t n, const char *src)
 {
-  if(s)
-    ap_text_copy(s, strlen(s) + 1, s, strlen(s), 0);
+  if(src)
+    ap_text_copy(dst, n, src, strlen(src), 0);
+  else if(n)
+    dst[0] = '\0';
 }
 
 /* Does C end a URL's authority (or the URL itself in running text)? */

@@ -43,8 +43,9 @@ int ap_has_ctl(const char *s);
 size_t ap_text_copy(char *dst, size_t dstlen, const char *src, size_t len,
                     int escape_nul);
 
-/* ap_text_copy of the NUL-terminated S onto itself. */
-void ap_text_clean(char *s);
+/* ap_text_copy of the NUL-terminated SRC into DST of size N (DST may be
+ * SRC: cleaning in place). */
+void ap_text_clean(char *dst, size_t n, const char *src);
 
 /* In the NUL-terminated TEXT, replace the user:password of every URL
  * ("scheme://user:password@host") by "***" (shorter user info by as many

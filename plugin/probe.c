@@ -115,6 +115,13 @@ void ap_prober_free(struct ap_prober *p)
   free(p);
 }
 
+void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
+                     void **store)
+{
+  *headers = t->prober ? t->prober->headers : NULL;
+  *store = t->prober ? t->prober->store : NULL;
+}
+
 static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
                                     int *failed)
 {
@@ -826,8 +833,6 @@ static void finish(struct probe_ctx *c, double t0)
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - t0;
-  /* the verdict copies scrubbed reasons */
-  ap_result_scrub(c->r, c->t->key);
   ap_verdict_compute(c->r);
 }
 
@@ -1029,11 +1034,15 @@ static struct ap_status_job *status_begin(struct ap_target *t)
   return ap_status_start(t, t->prober->status_easy, t->prober->store);
 }
 
-static void status_end(struct ap_status_job *job, struct ap_result *r)
+/* The status page folded in, then every text of R scrubbed (scrub.c):
+ * the one place a probe's result is made safe to print, after the last
+ * layer that can add text. */
+static void status_end(struct ap_status_job *job, struct ap_target *t,
+                       struct ap_result *r)
 {
-  if(!job)
-    return;
-  ap_status_finish(job, r);
+  if(job)
+    ap_status_finish(job, r);
+  ap_result_scrub(r, t->key);
   ap_verdict_compute(r); /* folds the status page into the reason */
 }
 
@@ -1064,6 +1073,15 @@ static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
   return rc;
 }
 
+/* The layers after auth, each n/a unless asked for: --model (free) and
+ * --canary (tokens), on the probe's settings (model.c, inference.c). */
+static void after_auth(struct ap_target *t, struct ap_result *r)
+{
+  ap_model_run(t, r);
+  ap_inference_run(t, r);
+  ap_verdict_compute(r);
+}
+
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
   double t0 = ap_mono_s();
@@ -1071,7 +1089,8 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   enum ap_code rc = attempt(t, r, t->timeout_s);
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
-  status_end(sj, r);
+  after_auth(t, r);
+  status_end(sj, t, r);
   return rc;
 }
 
@@ -1145,7 +1164,8 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   for(i = 0; i < n; i++) {
     if(targets[i]->retries)
       retry_loop(targets[i], &results[i], t0, AP_OK);
-    status_end(sj[i], &results[i]);
+    after_auth(targets[i], &results[i]);
+    status_end(sj[i], targets[i], &results[i]);
   }
   curl_multi_cleanup(multi);
   free(cs);

@@ -15,7 +15,7 @@ static void scrub(char *text, size_t cap, const struct ap_secret *key)
 {
   ap_redact(text, cap, key);
   ap_mask_userinfo(text);
-  ap_text_clean(text);
+  ap_text_clean(text, cap, text);
 }
 
 #define SCRUB(field) scrub((field), sizeof(field), key)
@@ -46,6 +46,15 @@ void ap_result_scrub(struct ap_result *r, const struct ap_secret *key)
   SCRUB(r->http.location_host);
   SCRUB(r->auth.error_type);
   SCRUB(r->auth.error_code);
+  for(i = 0; i < r->model.count && i < AP_MAX_MODELS; i++) {
+    SCRUB(r->model.models[i].id);
+    SCRUB(r->model.models[i].display_name);
+    SCRUB(r->model.models[i].reason);
+  }
+  SCRUB(r->inference.model);
+  SCRUB(r->inference.request_id);
+  SCRUB(r->inference.stop_reason);
+  SCRUB(r->inference.error_type);
   SCRUB(r->status_page.url);
   SCRUB(r->status_page.indicator);
   SCRUB(r->status_page.description);
