@@ -95,6 +95,7 @@ void ap_http_judge(struct ap_result *r, const struct ap_target *t,
   a.content_type = h->content_type;
   a.has_request_id = h->request_id[0] != '\0';
   a.key_sent = t->key != NULL;
+  a.key = t->key; /* redacted from the message before it is cut */
   a.provider = t->provider;
   herr = ap_auth_classify(&a, &r->auth);
   if(herr == AP_ERR_NONE)

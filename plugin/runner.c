@@ -18,7 +18,6 @@
  * the status page is fetched beside them and folded in at the very end.
  */
 #include "internal.h"
-#include "secret.h"
 #include "strutil.h"
 #include "timeutil.h"
 
@@ -143,17 +142,6 @@ static int step_dns(struct probe_ctx *c, double budget)
   return ap_transfer_pin(c->t, dns, 0, c->host, c->port, &c->resolve);
 }
 
-static void redact_all(struct ap_result *r, const struct ap_secret *key)
-{
-  int i;
-  for(i = 0; i < AP_LAYER_COUNT; i++) {
-    struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
-    ap_redact(h->reason, sizeof(h->reason), key);
-  }
-  ap_redact(r->verdict.reason, sizeof(r->verdict.reason), key);
-  ap_redact(r->curl_error, sizeof(r->curl_error), key);
-}
-
 /* Each layer's own reasons for its failures (NULL: none of its own). */
 typedef int (*reason_fn)(const struct ap_result *r, const struct ap_facts *f,
                          enum ap_error e, char *out, size_t outlen);
@@ -219,7 +207,13 @@ static enum ap_code begin_env(struct probe_ctx *c)
   struct ap_result *r = c->r;
   char err[AP_TEXT];
   enum ap_code rc = AP_OK;
-  ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy));
+  if(ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy))) {
+    char why[AP_TEXT];
+    ap_strlcpy(why, r->env.h.reason, sizeof(why));
+    ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_PROXY_INVALID, why);
+    c->failed = 1;
+    return AP_OK;
+  }
   if(t->key_file_mode_warning)
     ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE,
                   "the key file is readable by group or others");
@@ -262,7 +256,7 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
   ap_strlcpy(c->host, t->url_host, sizeof(c->host));
   c->port = t->url_port;
   *prc = begin_env(c);
-  if(*prc)
+  if(*prc || c->failed)
     return c;
   ap_transfer_init(&c->x, t, r, t->prober, c->host);
   /* start the lookup now, so many targets resolve at once */
@@ -317,7 +311,6 @@ static void end(struct probe_ctx *c)
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - c->t0;
-  redact_all(c->r, c->t->key); /* the verdict copies redacted reasons */
   ap_verdict_compute(c->r);
   ap_transfer_wipe(&c->x);
   free(c);
@@ -356,13 +349,16 @@ static struct ap_status_job *status_begin(struct ap_target *t)
                          ap_prober_store(t->prober));
 }
 
-/* The status page, the last judge: folded into the verdict's reason. */
-static void status_end(struct ap_status_job *job, struct ap_result *r)
+/* The status page folded in, then every text of R scrubbed (scrub.c):
+ * the one place a probe's result is made safe to print, after the last
+ * layer that can add text; the verdict copies the scrubbed reasons. */
+static void status_end(struct ap_status_job *job, struct ap_target *t,
+                       struct ap_result *r)
 {
-  if(!job)
-    return;
-  ap_status_finish(job, r);
-  ap_status_fold(r);
+  if(job)
+    ap_status_finish(job, r);
+  ap_result_scrub(r, t->key);
+  ap_verdict_compute(r); /* folds the status page into the reason */
 }
 
 /* Sleep DELAY seconds (through signals). */
@@ -416,7 +412,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
   after_auth(t, r);
-  status_end(sj, r);
+  status_end(sj, t, r);
   return rc;
 }
 
@@ -502,7 +498,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
     if(targets[i]->retries)
       retry_loop(targets[i], &results[i], t0, AP_OK);
     after_auth(targets[i], &results[i]);
-    status_end(sj[i], &results[i]);
+    status_end(sj[i], targets[i], &results[i]);
   }
   curl_multi_cleanup(multi);
   free(cs);
