@@ -19,8 +19,10 @@ libssl-dev libjson-c-dev"
 # postgresql, zabbix-server-pgsql, zabbix-frontend-php with php-cli,
 # php-cgi (so that php does not pull in apache2) and php-pgsql, sqlite3:
 # the Zabbix server, its API and the proxy's database in tests/servers;
-# prometheus-node-exporter: its textfile collector in tests/servers
-TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
+# prometheus-node-exporter: its textfile collector in tests/servers;
+# clang-14, libclang-rt-14-dev: the libFuzzer targets of tests/fuzz
+# (libFuzzer, ASan, UBSan runtimes) and the ThreadSanitizer build
+TEST="$BUILD libcmocka-dev clang-14 libclang-rt-14-dev python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
 libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps
 iproute2 iptables dnsmasq-base postgresql zabbix-server-pgsql php-cli php-cgi
