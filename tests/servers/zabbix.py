@@ -423,7 +423,11 @@ LoadModule={os.path.basename(a['module'])}
                  "APIPROBE_TEST_BAD_KEY": srvlib.BAD_KEY}
     env.start("zabbix_agentd", [agentd, "-f", "-c", env.path("zabbix_agentd.conf")],
               env=agent_env)
-    wait_for(lambda: srvlib.port_open(agent_port), 15, "zabbix_agentd listening")
+    try:
+        wait_for(lambda: srvlib.port_open(agent_port), 30, "zabbix_agentd listening")
+    except Fail as e:
+        raise Fail("%s; its log:\n%s%s" % (e, srvlib.tail(env.path("zabbix_agentd.log")),
+                                           srvlib.tail(env.path("zabbix_agentd.out"))))
 
     # ---- the host, monitored by the proxy -----------------------------------
     gid = api("hostgroup.create", {"name": "apiprobe test"})["groupids"][0]
