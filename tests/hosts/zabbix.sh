@@ -306,9 +306,9 @@ if [ "$TY" = t ] && "$PY" -c '
 import json, sys
 r = json.loads(sys.argv[1])
 assert r["verdict"]["state"] == "ok" and r["target"]["name"] == "good", r["verdict"]
-assert set(r["layers"]) == {"env", "dns", "tcp", "proxy", "tls", "http", "auth"}
+assert set(r["layers"]) == {"env", "dns", "tcp", "proxy", "tls", "http", "auth", "model", "inference"}
 assert r["target"]["key_source"] == "env:ANTHROPIC_API_KEY"
-' "$VAL"; then ok "-t apiprobe.probe[good]: [t] the --json object, verdict ok, 7 layers, key from the agent env"
+' "$VAL"; then ok "-t apiprobe.probe[good]: [t] the --json object, verdict ok, 9 layers, key from the agent env"
 else notok "-t apiprobe.probe[good]: [$TY] '${VAL:0:200}'"; fi
 zt "apiprobe.probe[expiring]"
 if [[ "$TY" = t && "$VAL" == *'"key_source":"file:'* ]]; then ok "-t apiprobe.probe[expiring]: key from the key file"

@@ -51,7 +51,8 @@ except ImportError:
     sys.exit(1)
 
 FAILS = 0
-LAYERS = ["env", "dns", "tcp", "proxy", "tls", "http", "auth"]
+LAYERS = ["env", "dns", "tcp", "proxy", "tls", "http", "auth", "model",
+          "inference"]
 STATES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3, "skipped": 4, "n/a": 5}
 MASTER = "apiprobe.probe[{#TARGET}]"
 UUID_RE = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
