@@ -406,6 +406,7 @@ static void after_auth(struct ap_target *t, struct ap_result *r)
 
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
+  void *loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   double t0 = ap_mono_s();
   struct ap_status_job *sj = status_begin(t);
   enum ap_code rc = attempt(t, r, t->timeout_s);
@@ -413,6 +414,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
     rc = retry_loop(t, r, t0, rc);
   after_auth(t, r);
   status_end(sj, t, r);
+  ap_locale_leave(loc);
   return rc;
 }
 
@@ -472,6 +474,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   enum ap_code rc = AP_OK;
   size_t i;
   double t0 = ap_mono_s();
+  void *loc;
 
   if(!cs || !multi || !sj) {
     free(cs);
@@ -482,6 +485,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
       ap_probe_run(targets[i], &results[i]);
     return AP_E_NOMEM;
   }
+  loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   for(i = 0; i < n; i++)
     sj[i] = status_begin(targets[i]);
   for(i = 0; i < n; i++) {
@@ -503,5 +507,6 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   curl_multi_cleanup(multi);
   free(cs);
   free(sj);
+  ap_locale_leave(loc);
   return rc;
 }
