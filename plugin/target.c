@@ -122,6 +122,10 @@ static const struct opt_row opts[] = {
     "also read the provider's Statuspage summary.json (\"anthropic\" for "
     "status.claude.com) and say whether it is them or us"},
    OPT_STATUS, OFF(status_page)},
+  {{"trace", 0, NULL,
+    "trace the route to the API's port (TTL-limited SYNs) on every "
+    "outcome, not only when the connection fails"},
+   OPT_FLAG, OFF(trace)},
   {{"anthropic-version", 0, "VERSION",
     "anthropic-version header sent (default 2023-06-01)"},
    OPT_STR, OFF(anthropic_version)},

@@ -111,6 +111,11 @@ enum ap_layer {
   XX(TCP_FAMILY, TCP, "family_failed", WARNING,                                \
      "one address family fails while the other works: clients that try it "    \
      "first stall or fail; fix its route/firewall (or stop using it)")         \
+  XX(TCP_PMTU_BLACKHOLE, TCP, "pmtu_blackhole", CRITICAL,                      \
+     "full-size packets are lost on the path while ICMP 'fragmentation "       \
+     "needed' does not come back (a PMTU black hole, often a VPN/tunnel): "    \
+     "lower the interface or tunnel MTU, clamp the MSS on the router, or "     \
+     "allow ICMP fragmentation-needed / packet-too-big")                      \
   XX(PROXY_RESOLVE, PROXY, "resolve_failed", CRITICAL,                         \
      "the proxy's host name does not resolve: check HTTPS_PROXY/--proxy")      \
   XX(PROXY_CONNECT, PROXY, "connect_failed", CRITICAL,                         \
@@ -271,6 +276,8 @@ struct ap_target {
   int provider;         /* enum ap_provider */
   int expect_status;    /* https provider: the status that is ok (200) */
   char *status_page;    /* Statuspage summary.json URL, NULL = no check */
+  int trace;            /* trace the route on every outcome (0: only when
+                           the connection fails) */
   /* filled by ap_target_finish(): */
   struct ap_secret *key; /* NULL when no key was found */
   char key_source[128];  /* "env:NAME", "file:PATH" or "none" */
@@ -394,6 +401,16 @@ struct ap_dns_result {
                               failed lookup was asked again */
 };
 
+/* One hop of a TTL-limited TCP SYN trace (plugin/route.c). */
+#define AP_ROUTE_MAX 30
+struct ap_route_hop {
+  int ttl;
+  char address[48];        /* who answered, "" none (rendered null) */
+  double rtt_s;            /* SYN sent -> answer, NAN none */
+  int reached;             /* the destination itself answered */
+  int unreachable;         /* the hop answered "unreachable" */
+};
+
 /* One address family's own connect, when the name has both. */
 struct ap_family_result {
   int family;              /* 4 or 6 */
@@ -415,6 +432,15 @@ struct ap_tcp_result {
   double rtt_s;            /* kernel's smoothed RTT, NAN unknown */
   int family_count;        /* 2 when both families were tried, else 0 */
   struct ap_family_result families[2]; /* IPv4 first */
+  int syn_retransmits;     /* SYNs sent again before the connect, -1 unknown */
+  int retransmits;         /* segments sent again on the connection (total
+                              incl. SYNs, TCP_INFO), -1 unknown */
+  int working_mss;         /* pmtu_blackhole: the clamped MSS that worked */
+  int route_traced;        /* 1 when a route was traced (route may be empty) */
+  int route_count;         /* hops in route[], TTL order */
+  struct ap_route_hop route[AP_ROUTE_MAX];
+  char route_last_hop[48]; /* last address that answered, "" none */
+  char route_error[64];    /* why a trace could not run, "" none */
 };
 
 struct ap_proxy_result {

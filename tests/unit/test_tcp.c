@@ -18,23 +18,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "listen4.h"
 
-/* A listening socket on 127.0.0.1, port into *PORT. */
-static int listen4(int *port)
-{
-  struct sockaddr_in a;
-  socklen_t l = sizeof(a);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-  assert_int_equal(listen(fd, 8), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
-  *port = ntohs(a.sin_port);
-  return fd;
-}
 
 static void test_sockinfo(void **state)
 {
