@@ -161,6 +161,22 @@ static void settle(struct hop_sock *s, struct ap_route_hop *hop,
   }
 }
 
+/* A hop reached the API or rejected, and every lower TTL has answered or
+ * given up: the higher TTLs cannot add a hop (they end at the same place,
+ * and their ICMP may be rate-limited away). */
+static int ends_early(const struct hop_sock *hs,
+                      const struct ap_route_hop *hops, int n)
+{
+  int i;
+  for(i = 0; i < n; i++) {
+    if(!hs[i].settled)
+      return 0;
+    if(hops[i].reached || hops[i].unreachable)
+      return 1;
+  }
+  return 0;
+}
+
 /* One batch: TTLs FIRST..FIRST+N-1 at once, until each answered or END.
  * Returns 0, or -errno when this host cannot send at all. */
 static int trace_batch(const struct sockaddr_storage *ss, socklen_t sl,
@@ -205,6 +221,8 @@ static int trace_batch(const struct sockaddr_storage *ss, socklen_t sl,
       pfd[i].fd = -1;
       pending--;
     }
+    if(ends_early(hs, hops, n))
+      break;
   }
   for(i = 0; i < n; i++)
     if(hs[i].fd >= 0)
