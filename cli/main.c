@@ -273,24 +273,6 @@ static int extra_target(int argc, char **argv, struct ap_target *t,
   return ap_target_set(t, "url", url, err, errlen) ? -1 : 0;
 }
 
-static void unique_names(struct ap_target *ts, size_t n)
-{
-  size_t i, j;
-  char err[128], name[300];
-  for(i = 1; i < n; i++) {
-    for(j = 0; j < i; j++) {
-      if(!strcmp(ts[i].name, ts[j].name)) {
-        snprintf(name, sizeof(name), "%s:%d", ts[i].url_host,
-                 ts[i].url_port);
-        if(!strcmp(name, ts[j].name))
-          snprintf(name, sizeof(name), "%s#%zu", ts[i].url_host, i + 1);
-        ap_target_set(&ts[i], "name", name, err, sizeof(err));
-        break;
-      }
-    }
-  }
-}
-
 static int emit(struct ap_result *rs, size_t n, const struct cli *c)
 {
   char *out = NULL;
@@ -352,7 +334,7 @@ int main(int argc, char **argv)
     }
     tp[i] = &ts[i];
   }
-  unique_names(ts, n);
+  ap_targets_label(ts, n);
   if(ts[0].key_file_mode_warning)
     fprintf(stderr, "apiprobe: warning: key file %s is readable by group or "
                     "others (chmod 600)\n",

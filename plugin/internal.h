@@ -23,6 +23,11 @@ int ap_proxy_url_ok(const char *v);
 /* Is V a comma-separated list of IP literals ([v6] allowed)? */
 int ap_addr_list_ok(const char *v);
 
+/* ---- label.c ---- */
+/* T's label in FORM (0 host:port, 1 host+path, 2 host:port+path, 3 URL). */
+void ap_label_form(const struct ap_target *t, int form, char *out,
+                   size_t outlen);
+
 /* ---- env.c: which proxy applies ---- */
 /* Decide the proxy for HOST from T's options or the environment (as curl:
  * https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; no_proxy, NO_PROXY).

@@ -309,6 +309,13 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen);
  * ap_target_init(). Accepts a target that was only initialised. */
 void ap_target_free(struct ap_target *t);
 
+/* Make the labels (name) of the N finished targets TS unique, each naming
+ * its target: targets left with the default label (the host) that share a
+ * host all get host:port, or host and path, or more, whichever tells them
+ * apart; --name labels are kept. Whatever still clashes is numbered
+ * ("#N"). AP_E_NOMEM when only the numbering could be done. */
+enum ap_code ap_targets_label(struct ap_target *ts, size_t n);
+
 /* One row of the option table, for --help texts and config docs. */
 struct ap_option_info {
   const char *name;    /* long option without dashes */
