@@ -44,8 +44,18 @@ int ap_keepalive_advice(int time_s, int intvl_s, int probes,
                         double idle_timeout_s, char *out, size_t outlen);
 /* Clock skew -> env error by the thresholds (0 = off). */
 enum ap_error ap_skew_error(double skew_s, double warn_s, double crit_s);
-/* After the answer: the skew into the env layer, judged by T's limits. */
+/* The skew limits for T when its provider's requests are time-signed
+ * for WINDOW_S seconds (0: not time-signed): warning beyond --skew-warn;
+ * critical beyond --skew-crit when given, else beyond the window (what the
+ * skew breaks), else never. 0 = off. */
+void ap_skew_limits(const struct ap_target *t, double window_s,
+                    double *warn_s, double *crit_s);
+/* After the answer: the skew into the env layer, judged by T's limits and
+ * its provider's signing window. */
 void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t);
+/* The same with the signing window WINDOW_S given (0: not time-signed). */
+void ap_env_judge_skew(struct ap_result *r, const struct ap_target *t,
+                       double window_s);
 
 /* ---- dns.c: a fresh lookup, bounded by a timeout ---- */
 /* Resolve HOST for FAMILY (0, 4, 6) within TIMEOUT_S seconds, filling DNS

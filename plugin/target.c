@@ -101,7 +101,8 @@ static const struct opt_row opts[] = {
     "SECONDS (default 60; 0 off)"},
    OPT_SPAN, OFF(skew_warn_s)},
   {{"skew-crit", 0, "SECONDS",
-    "critical beyond SECONDS of clock skew (default 120; 0 off)"},
+    "critical beyond SECONDS of clock skew (default: only where the skew "
+    "breaks the requests, beyond a time-signed provider's window; 0 off)"},
    OPT_SPAN, OFF(skew_crit_s)},
   {{"idle-timeout", 0, "SECONDS",
     "idle timeout of the NAT/firewalls on the path (default 300): advice "
@@ -193,7 +194,7 @@ void ap_target_init(struct ap_target *t)
   t->cert_warn_days = 21;
   t->cert_crit_days = 7;
   t->skew_warn_s = 60;
-  t->skew_crit_s = 120;
+  t->skew_crit_s = -1; /* by what the skew breaks (ap_skew_limits) */
   t->idle_timeout_s = 300;
   t->expect_status = 200;
   ap_strlcpy(t->key_source, "none", sizeof(t->key_source));

@@ -268,8 +268,10 @@ struct ap_target {
   double timeout_s;         /* whole probe */
   double cert_warn_days;
   double cert_crit_days;
-  double skew_warn_s;   /* clock skew thresholds, 0 = off (60, 120) */
-  double skew_crit_s;
+  double skew_warn_s;   /* clock skew warning threshold, 0 = off (60) */
+  double skew_crit_s;   /* critical threshold, 0 = off; -1 (default): by
+                           what the skew breaks, beyond a time-signed
+                           provider's window, never for the others */
   double idle_timeout_s; /* middleboxes' idle timeout for the keepalive
                             advice (300), 0 = no advice */
   int retries;          /* extra attempts for transient outcomes (0) */

@@ -1102,7 +1102,7 @@ def group_proxy(lab, suite):
                                             r, "ok"))))
 
     # 7. clock
-    def skew(sec, st, err):
+    def skew(sec, st, err, args=()):
         @checked
         def chk(r):
             j = r.j
@@ -1115,11 +1115,17 @@ def group_proxy(lab, suite):
             else:
                 expect(r, st, "env", err)
             return "clock_skew_s=%s" % k
-        return case(host_url=url("api.test", ports["skew:%d" % sec]),
+        return case(args, host_url=url("api.test", ports["skew:%d" % sec]),
                     check=chk)
-    suite.case("clock_skew_120", skew(120, None, None))
+    # x-api-key requests do not depend on the clock: a warning however
+    # large, unless --skew-crit says otherwise
+    suite.case("clock_skew_120", skew(120, None, None, ["--skew-crit",
+                                                        "120"]))
     suite.case("clock_skew_90", skew(90, "warning", "clock_skew"))
-    suite.case("clock_skew_400", skew(400, "critical", "clock_skew_large"))
+    suite.case("clock_skew_400", skew(400, "warning", "clock_skew"))
+    suite.case("clock_skew_400_crit", skew(400, "critical",
+                                           "clock_skew_large",
+                                           ["--skew-crit", "300"]))
 
     @checked
     def no_skew(r):
