@@ -103,8 +103,16 @@ static void print_human(const struct ap_result *r)
     n = (size_t)snprintf(d, sizeof(d), "%s port %d (%s)", r->tcp.address,
                          r->tcp.port, r->tcp.family == 6 ? "ipv6" : "ipv4");
   if(r->tcp.path_mtu > 0 && n < sizeof(d))
-    snprintf(d + n, sizeof(d) - n, ", path MTU %d", r->tcp.path_mtu);
+    n += (size_t)snprintf(d + n, sizeof(d) - n, ", path MTU %d",
+                          r->tcp.path_mtu);
+  {
+    char facts[160];
+    if(ap_tcp_text(&r->tcp, facts, sizeof(facts)) && n < sizeof(d))
+      snprintf(d + n, sizeof(d) - n, "%s%s", n ? ", " : "", facts);
+  }
   print_layer("tcp", &r->tcp.h, d);
+  if(ap_route_text(&r->tcp, d, sizeof(d)))
+    printf("  %-6s %-9s %9s  %s\n", "", "", "", d);
   for(i = 0; i < r->tcp.family_count; i++) {
     const struct ap_family_result *f = &r->tcp.families[i];
     printf("  %-6s %-9s %9s  IPv%d %s: %s%s%s\n", "",

@@ -341,6 +341,56 @@ void ap_route_explain(struct ap_tcp_result *tcp, int port)
     ap_strlcpy(tcp->h.reason + len, add, sizeof(tcp->h.reason) - len);
 }
 
+size_t ap_route_text(const struct ap_tcp_result *tcp, char *out,
+                     size_t outlen)
+{
+  size_t n = 0;
+  int i;
+  if(!outlen)
+    return 0;
+  out[0] = '\0';
+  if(!tcp->route_traced)
+    return 0;
+  if(tcp->route_error[0])
+    n = (size_t)snprintf(out, outlen, "route not traced: %s",
+                         tcp->route_error);
+  else
+    n = (size_t)snprintf(out, outlen, "route:");
+  for(i = 0; i < tcp->route_count && n < outlen; i++) {
+    const struct ap_route_hop *h = &tcp->route[i];
+    if(h->address[0])
+      n += (size_t)snprintf(out + n, outlen - n, " %d %s %.1f ms%s", h->ttl,
+                            h->address, h->rtt_s * 1000.0,
+                            h->unreachable ? " (unreachable)" : "");
+    else
+      n += (size_t)snprintf(out + n, outlen - n, " %d *", h->ttl);
+    if(i + 1 < tcp->route_count && n < outlen)
+      n += (size_t)snprintf(out + n, outlen - n, ",");
+  }
+  if(n < outlen && !tcp->route_count && !tcp->route_error[0])
+    n += (size_t)snprintf(out + n, outlen - n, " no hop answered");
+  return n < outlen ? n : outlen - 1;
+}
+
+size_t ap_tcp_text(const struct ap_tcp_result *tcp, char *out, size_t outlen)
+{
+  size_t n = 0;
+  if(!outlen)
+    return 0;
+  out[0] = '\0';
+  if(tcp->working_mss > 0 && n < outlen)
+    n += (size_t)snprintf(out + n, outlen - n, "%sworks with MSS %d",
+                          n ? ", " : "", tcp->working_mss);
+  if(tcp->retransmits > 0 && n < outlen)
+    n += (size_t)snprintf(out + n, outlen - n, "%s%d retransmit%s",
+                          n ? ", " : "", tcp->retransmits,
+                          tcp->retransmits == 1 ? "" : "s");
+  if(tcp->syn_retransmits > 0 && n < outlen)
+    n += (size_t)snprintf(out + n, outlen - n, " (%d of the SYN)",
+                          tcp->syn_retransmits);
+  return n < outlen ? n : outlen - 1;
+}
+
 void ap_route_after(struct ap_result *r, int trace, const char *proxy_addr,
                     int proxy_port, int port, double budget_s)
 {

@@ -550,6 +550,15 @@ struct ap_result {
   char curl_error[AP_TEXT];
 };
 
+/* The traced route as one line for a human face ("route: 1 192.0.2.1 0.3
+ * ms, 2 *"), "" when none was traced. Returns the length written. */
+size_t ap_route_text(const struct ap_tcp_result *tcp, char *out,
+                     size_t outlen);
+/* The tcp layer's path facts as words ("works with MSS 1200, 2
+ * retransmits (1 of the SYN)"), "" when there are none. */
+size_t ap_tcp_text(const struct ap_tcp_result *tcp, char *out,
+                   size_t outlen);
+
 /* Initialise the library (curl, OpenSSL). Call once per process before any
  * other call, from one thread (a host's init hook). */
 enum ap_code ap_global_init(void);

@@ -153,8 +153,12 @@ def cases(d):
         args=["--timeout", "1"], timeout=1)
     add("stall_handshake", "stall_handshake", "critical", "tls", "timeout",
         args=["--timeout", "1"], timeout=1)
+    # the connect timeout ends the handshake; then two tries with a clamped
+    # MSS (a PMTU black hole?), each within the connect timeout, stall too:
+    # still a tls timeout, no false black hole
     add("connect_timeout", "stall_handshake", "critical", "tls", "timeout",
-        args=["--connect-timeout", "0.5", "--timeout", "3"], timeout=0.5)
+        args=["--connect-timeout", "0.5", "--timeout", "3"], timeout=1.5,
+        check=lambda j: "working_mss" not in layer(j, "tcp") or fail(j))
     add("stall_headers", "stall_headers", "critical", "http", "timeout",
         args=["--timeout", "1"], timeout=1)
     add("stall_body", "stall_body", "critical", "http", "body_timeout",
