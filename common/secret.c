@@ -3,18 +3,16 @@
  * of it (a request header) is wiped with OPENSSL_cleanse as well.
  */
 #include "secret.h"
+#include "file.h"
 #include "strutil.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static int secret_new(const char *v, size_t len, struct ap_secret **ps,
                       char *err, size_t errlen)
@@ -69,46 +67,20 @@ int ap_secret_from_env(const char *name, struct ap_secret **ps, char *err,
 int ap_secret_from_file(const char *path, struct ap_secret **ps,
                         int *pmode_warn, char *err, size_t errlen)
 {
-  char buf[AP_SECRET_MAX + 2];
   struct stat st;
-  ssize_t n;
   size_t len = 0;
-  int fd;
   int rc = -1;
-  char *line;
+  char *buf = NULL, *line;
 
   *ps = NULL;
   *pmode_warn = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if(fd < 0) {
-    snprintf(err, errlen, "cannot read key file %s: %s", path,
-             strerror(errno));
+  /* never blocks on a FIFO or device: zabbix_agentd's and collectd's
+   * start would stop behind it */
+  if(ap_file_read(path, "key file", AP_SECRET_MAX, &st, &buf, &len, err,
+                  errlen))
     return -1;
-  }
-  if(fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-    snprintf(err, errlen, "key file %s is not a regular file", path);
-    goto out;
-  }
   if(st.st_mode & (S_IRWXG | S_IRWXO))
     *pmode_warn = 1;
-  for(;;) {
-    n = read(fd, buf + len, sizeof(buf) - 1 - len);
-    if(n < 0 && errno == EINTR)
-      continue;
-    if(n < 0) {
-      snprintf(err, errlen, "cannot read key file %s: %s", path,
-               strerror(errno));
-      goto out;
-    }
-    if(n == 0)
-      break;
-    len += (size_t)n;
-    if(len >= sizeof(buf) - 1) {
-      snprintf(err, errlen, "key file %s is too big for a key", path);
-      goto out;
-    }
-  }
-  buf[len] = '\0';
   line = buf;
   line[strcspn(line, "\r\n")] = '\0';
   ap_trim(line);
@@ -123,8 +95,8 @@ int ap_secret_from_file(const char *path, struct ap_secret **ps,
   }
   rc = 0;
 out:
-  OPENSSL_cleanse(buf, sizeof(buf));
-  close(fd);
+  OPENSSL_cleanse(buf, len);
+  free(buf);
   return rc;
 }
 

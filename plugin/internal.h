@@ -77,6 +77,14 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
 #define AP_RCODE_UNREACH (-3)
 enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s,
                               int rcode);
+/* The rcode (0-15) of the DNS answer A of ALEN bytes from the server;
+ * AP_RCODE_SILENT when it is too short or not an answer. */
+int ap_dns_answer_rcode(const unsigned char *a, size_t alen);
+/* getaddrinfo's list RES into DNS's addresses (deduplicated, at most
+ * AP_ADDR_MAX, IPv4 and IPv6 only) and its A/AAAA counts. */
+struct addrinfo;
+void ap_dns_fill_addresses(struct ap_dns_result *dns,
+                           const struct addrinfo *res);
 /* "NOERROR", "SERVFAIL" ... for a DNS rcode 0-15. */
 const char *ap_dns_rcode_name(int rcode);
 
@@ -283,6 +291,10 @@ void ap_tls_store_free(void *store);
 /* CURLOPT_SSL_CTX_FUNCTION: installs the store and our callbacks. PARM is
  * a struct ap_tls_capture. */
 int ap_tls_ctx_cb(void *curl, void *sslctx, void *parm);
+/* Subject, issuer and SANs of the certificate X509 (an X509 *) into
+ * OUT->cert_subject, cert_issuer and cert_sans, printable and cut on
+ * character boundaries. */
+void ap_tls_cert_names(void *x509, struct ap_tls_result *out);
 /* Record version, cipher and ALPN from an SSL * into OUT. */
 void ap_tls_session_info(const void *ssl, struct ap_tls_result *out);
 

@@ -5,6 +5,7 @@
  */
 #include "apiprobe.h"
 #include "internal.h"
+#include "file.h"
 #include "secret.h"
 #include "strutil.h"
 
@@ -676,9 +677,12 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
              t->skew_crit_s, t->skew_warn_s);
     return AP_E_CONFIG;
   }
-  if(t->ca_file && access(t->ca_file, R_OK)) {
-    snprintf(err, errlen, "--ca-file: cannot read %s", t->ca_file);
-    return AP_E_IO;
+  if(t->ca_file) {
+    /* a FIFO or device would block OpenSSL's read past --timeout */
+    int fd = ap_file_open(t->ca_file, "--ca-file", NULL, err, errlen);
+    if(fd < 0)
+      return AP_E_IO;
+    close(fd);
   }
   if(t->key_file && t->key_env) {
     snprintf(err, errlen, "--key-file and --key-env exclude each other");

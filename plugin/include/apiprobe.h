@@ -559,6 +559,18 @@ size_t ap_route_text(const struct ap_tcp_result *tcp, char *out,
 size_t ap_tcp_text(const struct ap_tcp_result *tcp, char *out,
                    size_t outlen);
 
+/* Files a face reads itself (a config file): common/file.h declares these
+ * (documented there); repeated here so a face includes this header only.
+ * ap_file_read never blocks on a FIFO or device and refuses any file that
+ * is not regular or is bigger than MAX; ap_file_next_line walks lines
+ * without cutting them. */
+struct stat;
+int ap_file_read(const char *path, const char *what, size_t max,
+                 struct stat *pst, char **pbuf, size_t *plen, char *err,
+                 size_t errlen);
+int ap_file_next_line(const char *buf, size_t len, size_t *pos,
+                      const char **pline, size_t *plinelen);
+
 /* Initialise the library (curl, OpenSSL). Call once per process before any
  * other call, from one thread (a host's init hook). */
 enum ap_code ap_global_init(void);

@@ -226,6 +226,36 @@ static void test_from_file_missing(void **state)
   assert_non_null(strstr(err, tmpdir));
 }
 
+/* A FIFO (or any non-regular file) as key file is refused at once: a
+ * blocking open() of a FIFO with no writer would stop the host daemon's
+ * start (issue 13, defect 1). SIGALRM fails the test if it blocks. */
+static void test_from_file_fifo(void **state)
+{
+  char path[128];
+  char err[256] = "";
+  struct ap_secret *s = (struct ap_secret *)0x1;
+  int warn = -1;
+  (void)state;
+  snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+  unlink(path);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  alarm(5);
+  assert_int_equal(ap_secret_from_file(path, &s, &warn, err, sizeof(err)),
+                   -1);
+  alarm(0);
+  assert_null(s);
+  assert_non_null(strstr(err, path));
+  assert_non_null(strstr(err, "not a regular file"));
+  /* a character device neither (/dev/zero would be read forever) */
+  s = (struct ap_secret *)0x1;
+  alarm(5);
+  assert_int_equal(
+    ap_secret_from_file("/dev/zero", &s, &warn, err, sizeof(err)), -1);
+  alarm(0);
+  assert_null(s);
+  unlink(path);
+}
+
 static void test_from_file_sizes(void **state)
 {
   static const size_t sizes[] = {AP_SECRET_MAX - 1, AP_SECRET_MAX,
@@ -339,6 +369,7 @@ int main(void)
     cmocka_unit_test(test_from_env_bad),
     cmocka_unit_test(test_from_file),
     cmocka_unit_test(test_from_file_missing),
+    cmocka_unit_test(test_from_file_fifo),
     cmocka_unit_test(test_from_file_sizes),
     cmocka_unit_test(test_redact),
     cmocka_unit_test(test_redact_without_key),
