@@ -157,7 +157,7 @@ def cases(d):
     # MSS (a PMTU black hole?), each within the connect timeout, stall too:
     # still a tls timeout, no false black hole
     add("connect_timeout", "stall_handshake", "critical", "tls", "timeout",
-        args=["--connect-timeout", "0.5", "--timeout", "3"], timeout=1.5,
+        args=["--connect-timeout", "0.5", "--timeout", "3"], timeout=1.55,
         check=lambda j: "working_mss" not in layer(j, "tcp") or fail(j))
     add("stall_headers", "stall_headers", "critical", "http", "timeout",
         args=["--timeout", "1"], timeout=1)
