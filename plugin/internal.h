@@ -307,5 +307,95 @@ struct curl_slist;
 void ap_curl_base(void *easy, const char *url, const char *proxy,
                   struct curl_slist *resolve);
 void ap_prober_free(struct ap_prober *p);
+/* The prober's header list (with the key: never print it) and trust store
+ * (X509_STORE *), for the follow-up requests; NULLs when T has none. */
+void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
+                     void **store);
+
+/* ---- followup.c: requests after the probe on its settings (model and
+ * inference layers) ---- */
+/* A transfer of its own: easy handle, headers (a copy of the prober's,
+ * plus extra ones), proxy and pinned addresses as the probe's. */
+struct ap_followup {
+  void *easy;                  /* CURL * */
+  void *multi;                 /* CURLM *, for ap_followup_run() */
+  struct curl_slist *headers;  /* copy holding the key: wiped on free */
+  struct curl_slist *resolve;
+  void *store;                 /* not owned */
+  char proxy[AP_TEXT * 2];
+  char errbuf[256];
+  char *body;                  /* an answer that is not a stream */
+  size_t body_len;
+  int body_capped;
+  long status;
+  char content_type[96];
+  char request_id[96];
+};
+/* Set F up for URL on T's settings (T probed already: its prober exists),
+ * with the header line ACCEPT instead of the probe's (NULL keep it), a
+ * JSON content-type when JSON_BODY, the whole transfer limited to
+ * TIMEOUT_S. AP_E_NOMEM or AP_E_INTERNAL with ERR set on failure; F must
+ * be freed with ap_followup_free() either way. */
+enum ap_code ap_followup_init(struct ap_followup *f, const struct ap_target *t,
+                              const char *url, const char *accept,
+                              int json_body, double timeout_s, char *err,
+                              size_t errlen);
+void ap_followup_free(struct ap_followup *f);
+/* Collect the body into F (capped at AP_BODY_MAX): a write callback. */
+size_t ap_followup_on_body(char *buf, size_t size, size_t n, void *ud);
+/* Header callback: status, content-type, request id into F. */
+size_t ap_followup_on_header(char *buf, size_t size, size_t n, void *ud);
+/* The URL of PATH ("/v1/models/ID") on T's API: T's URL with its path
+ * before "/v1/" kept (a gateway prefix), query dropped. 0 on success. */
+int ap_api_url(const struct ap_target *t, const char *path, char *out,
+               size_t outlen);
+/* An error answer (STATUS with F's body) as the auth classifier sees it:
+ * the auth/http error that names it, and its reason in REASON. */
+enum ap_error ap_followup_classify(const struct ap_followup *f, int provider,
+                                   char *reason, size_t reasonlen);
+/* A transport failure (curl CODE) as an http error with a reason. */
+enum ap_error ap_followup_failure(const struct ap_followup *f, long code,
+                                  char *reason, size_t reasonlen);
+
+/* Copy text from the network into DST (size N): control characters
+ * become spaces, a cut never splits a UTF-8 sequence. */
+void ap_text_clean(char *dst, size_t n, const char *src);
+
+/* ---- model.c: --model ids, free ---- */
+/* Is V a model id we send (letters, digits, . - _ : @; bounded)? */
+int ap_model_id_ok(const char *v);
+/* Fill R->model for T's --model ids (n/a without; skipped when auth did
+ * not pass). */
+void ap_model_run(struct ap_target *t, struct ap_result *r);
+
+/* ---- inference.c: the --canary (spends tokens) ---- */
+/* What the stream said so far; fed one event at a time. */
+struct ap_stream {
+  int provider;          /* enum ap_provider */
+  double sent_at;        /* mono, the request went out */
+  double last_event_at;  /* mono, the last event (or sent_at) */
+  double first_delta_at; /* mono, first content delta, 0 none */
+  double done_at;        /* mono, message_stop / [DONE], 0 none */
+  double max_gap_s;
+  long events;
+  int started;           /* message_start (Anthropic) / first chunk */
+  int done;
+  double input_tokens, output_tokens; /* NAN none */
+  char stop_reason[32];
+  char error_type[64];   /* an error event's type */
+  char reason[AP_TEXT];  /* why the stream failed */
+};
+void ap_stream_init(struct ap_stream *s, int provider, double sent_at);
+/* One event (TYPE as the SSE said, DATA of LEN bytes) at mono time NOW.
+ * Returns AP_ERR_NONE to go on (S->done tells the end), or the inference
+ * error that ends the stream (S->reason says why). */
+enum ap_error ap_stream_event(struct ap_stream *s, const char *type,
+                              const char *data, size_t len, double now);
+/* The request body of the canary for PROVIDER and MODEL into OUT. */
+int ap_canary_body(int provider, const char *model, char *out, size_t n);
+/* Fill R->inference for T's --canary (n/a without; skipped when auth did
+ * not pass; the last result, marked reused, within --canary-interval). */
+void ap_inference_run(struct ap_target *t, struct ap_result *r);
+void ap_canary_memo_free(struct ap_canary_memo *m);
 
 #endif

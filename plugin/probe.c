@@ -115,6 +115,13 @@ void ap_prober_free(struct ap_prober *p)
   free(p);
 }
 
+void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
+                     void **store)
+{
+  *headers = t->prober ? t->prober->headers : NULL;
+  *store = t->prober ? t->prober->store : NULL;
+}
+
 static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
                                     int *failed)
 {
@@ -1098,6 +1105,15 @@ static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
   return rc;
 }
 
+/* The layers after auth, each n/a unless asked for: --model (free) and
+ * --canary (tokens), on the probe's settings (model.c, inference.c). */
+static void after_auth(struct ap_target *t, struct ap_result *r)
+{
+  ap_model_run(t, r);
+  ap_inference_run(t, r);
+  ap_verdict_compute(r);
+}
+
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
   double t0 = ap_mono_s();
@@ -1105,6 +1121,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   enum ap_code rc = attempt(t, r, t->timeout_s);
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
+  after_auth(t, r);
   status_end(sj, r);
   return rc;
 }
@@ -1179,6 +1196,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   for(i = 0; i < n; i++) {
     if(targets[i]->retries)
       retry_loop(targets[i], &results[i], t0, AP_OK);
+    after_auth(targets[i], &results[i]);
     status_end(sj[i], &results[i]);
   }
   curl_multi_cleanup(multi);
