@@ -278,23 +278,3 @@ enum ap_error ap_followup_failure(const struct ap_followup *f, long code,
   return code == CURLE_OPERATION_TIMEDOUT ? AP_ERR_HTTP_TIMEOUT
                                           : AP_ERR_HTTP_FAILED;
 }
-
-void ap_text_clean(char *dst, size_t n, const char *src)
-{
-  size_t o = 0, i;
-  if(!n)
-    return;
-  for(i = 0; src[i] && o + 1 < n; i++) {
-    unsigned char c = (unsigned char)src[i];
-    dst[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-  }
-  /* never end inside a UTF-8 sequence */
-  if(src[i] && o > 0) {
-    size_t k = o;
-    while(k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0x80)
-      k--;
-    if(k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0xC0)
-      o = k - 1;
-  }
-  dst[o] = '\0';
-}

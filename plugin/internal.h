@@ -32,9 +32,11 @@ void ap_label_form(const struct ap_target *t, int form, char *out,
 /* Decide the proxy for HOST from T's options or the environment (as curl:
  * https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; no_proxy, NO_PROXY).
  * Fills ENV (state ok) and writes the proxy URL to use into PROXY ("" =
- * none). */
-void ap_env_eval(const struct ap_target *t, const char *host,
-                 struct ap_env_result *env, char *proxy, size_t proxylen);
+ * none). Returns -1 when the environment's proxy is not an http(s) proxy
+ * URL (judged like --proxy): ENV->h.reason says which variable, with
+ * its credentials masked, and PROXY is "". */
+int ap_env_eval(const struct ap_target *t, const char *host,
+                struct ap_env_result *env, char *proxy, size_t proxylen);
 /* Does HOST match the NO_PROXY-style LIST? */
 int ap_noproxy_match(const char *host, const char *list);
 /* adjtimex()'s return code and status -> 1 synchronised, 0 not, -1 unknown */
@@ -214,6 +216,8 @@ struct ap_answer {
   const char *content_type;
   int has_request_id;
   int key_sent;
+  const struct ap_secret *key; /* redacted from the message before any cut
+                                 (NULL: none) */
   int provider; /* enum ap_provider */
 };
 /* Classify the answer: fills AUTH (state, error, reason, error_type,
@@ -258,6 +262,13 @@ struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
                                           enum ap_layer l);
 /* Compute r->verdict from the layers. */
 void ap_verdict_compute(struct ap_result *r);
+
+/* ---- scrub.c ---- */
+/* Every text of R that can carry network or URL text: KEY (may be NULL)
+ * and key-looking tokens redacted, URL credentials masked, control
+ * characters and invalid UTF-8 replaced. Called once, when the probe
+ * ends (after the last layer, before the last verdict). */
+void ap_result_scrub(struct ap_result *r, const struct ap_secret *key);
 
 /* ---- tls.c ---- */
 /* The last leaf seen and its printed names: a resident probe meets the
@@ -357,9 +368,8 @@ enum ap_error ap_followup_classify(const struct ap_followup *f, int provider,
 enum ap_error ap_followup_failure(const struct ap_followup *f, long code,
                                   char *reason, size_t reasonlen);
 
-/* Copy text from the network into DST (size N): control characters
- * become spaces, a cut never splits a UTF-8 sequence. */
-void ap_text_clean(char *dst, size_t n, const char *src);
+/* ap_text_clean (copy network text, printable, cut on a character
+ * boundary) is common/strutil.h's. */
 
 /* ---- model.c: --model ids, free ---- */
 /* Is V a model id we send (letters, digits, . - _ : @; bounded)? */

@@ -819,6 +819,7 @@ static void step_answer(struct probe_ctx *c)
   a.content_type = c->hdr.content_type;
   a.has_request_id = c->hdr.request_id[0] != '\0';
   a.key_sent = c->t->key != NULL;
+  a.key = c->t->key; /* redacted from the message before it is cut */
   a.provider = c->t->provider;
   herr = ap_auth_classify(&a, &c->r->auth);
   if(herr == AP_ERR_NONE)
@@ -834,23 +835,11 @@ static void step_answer(struct probe_ctx *c)
   ap_layer_fail(c->r, AP_LAYER_HTTP, herr, reason);
 }
 
-static void redact_all(struct ap_result *r, const struct ap_secret *key)
-{
-  int i;
-  for(i = 0; i < AP_LAYER_COUNT; i++) {
-    struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
-    ap_redact(h->reason, sizeof(h->reason), key);
-  }
-  ap_redact(r->verdict.reason, sizeof(r->verdict.reason), key);
-  ap_redact(r->curl_error, sizeof(r->curl_error), key);
-}
-
 static void finish(struct probe_ctx *c, double t0)
 {
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - t0;
-  redact_all(c->r, c->t->key); /* the verdict copies redacted reasons */
   ap_verdict_compute(c->r);
 }
 
@@ -941,7 +930,13 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
   c->port = t->url_port;
   c->tls.host = c->host;
   c->tls.check_host = t->insecure;
-  ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy));
+  if(ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy))) {
+    char why[AP_TEXT];
+    ap_strlcpy(why, r->env.h.reason, sizeof(why));
+    ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_PROXY_INVALID, why);
+    c->failed = 1;
+    return c;
+  }
   if(t->key_file_mode_warning)
     ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE,
                   "the key file is readable by group or others");
@@ -1070,11 +1065,15 @@ static struct ap_status_job *status_begin(struct ap_target *t)
   return ap_status_start(t, t->prober->status_easy, t->prober->store);
 }
 
-static void status_end(struct ap_status_job *job, struct ap_result *r)
+/* The status page folded in, then every text of R scrubbed (scrub.c):
+ * the one place a probe's result is made safe to print, after the last
+ * layer that can add text. */
+static void status_end(struct ap_status_job *job, struct ap_target *t,
+                       struct ap_result *r)
 {
-  if(!job)
-    return;
-  ap_status_finish(job, r);
+  if(job)
+    ap_status_finish(job, r);
+  ap_result_scrub(r, t->key);
   ap_verdict_compute(r); /* folds the status page into the reason */
 }
 
@@ -1122,7 +1121,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
   after_auth(t, r);
-  status_end(sj, r);
+  status_end(sj, t, r);
   return rc;
 }
 
@@ -1197,7 +1196,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
     if(targets[i]->retries)
       retry_loop(targets[i], &results[i], t0, AP_OK);
     after_auth(targets[i], &results[i]);
-    status_end(sj[i], &results[i]);
+    status_end(sj[i], targets[i], &results[i]);
   }
   curl_multi_cleanup(multi);
   free(cs);

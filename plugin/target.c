@@ -646,10 +646,12 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
       return AP_E_ARG;
     }
     if(*value && !ap_proxy_url_ok(value)) {
+      char shown[AP_TARGET_TEXT];
+      ap_url_redact(value, shown, sizeof(shown));
       snprintf(err, errlen,
                "--%s: '%s' is not a proxy URL (http://HOST:PORT or "
                "https://HOST:PORT)",
-               n, value);
+               n, shown);
       return AP_E_ARG;
     }
     return set_str(&t->proxy, value, err, errlen);

@@ -132,11 +132,9 @@ static void name_line(const X509_NAME *n, char *out, size_t outlen)
     return;
   X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   len = BIO_get_mem_data(b, &p);
-  if(len > 0) {
-    size_t n2 = (size_t)len < outlen - 1 ? (size_t)len : outlen - 1;
-    memcpy(out, p, n2);
-    out[n2] = '\0';
-  }
+  /* printable, and cut on a character boundary (valid JSON) */
+  if(len > 0)
+    ap_text_copy(out, outlen, p, (size_t)len, 0);
   BIO_free(b);
 }
 
@@ -155,7 +153,10 @@ static void sans_line(X509 *cert, char *out, size_t outlen)
     if(g->type == GEN_DNS) {
       const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
       int l = ASN1_STRING_length(g->d.dNSName);
-      snprintf(buf, sizeof(buf), "DNS:%.*s", l > 50 ? 50 : l, d);
+      /* all of it: an embedded NUL shows as \0, not as the end */
+      memcpy(buf, "DNS:", 4);
+      ap_text_copy(buf + 4, sizeof(buf) - 4, (const char *)d,
+                   l > 0 ? (size_t)l : 0, 1);
     } else if(g->type == GEN_IPADD) {
       const unsigned char *d = ASN1_STRING_get0_data(g->d.iPAddress);
       int l = ASN1_STRING_length(g->d.iPAddress);

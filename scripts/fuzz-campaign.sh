@@ -8,19 +8,20 @@
 # copy the input to tests/fuzz/corpus/NAME/regress-*.
 set -eu
 cd "$(dirname "$0")/.."
+b=${AP_FUZZ_BUILD:-build-fuzz}
 secs=${1:-600}
 [ $# -gt 0 ] && shift
-if [ ! -x build-fuzz/tests/fuzz/fuzz_headers ]; then
-  CC=clang-14 cmake -S . -B build-fuzz -DAP_FUZZ=ON -DAP_TESTS=OFF >/dev/null
-  nice -n 19 cmake --build build-fuzz -j1 >/dev/null
+if [ ! -x $b/tests/fuzz/fuzz_headers ]; then
+  CC=clang-14 cmake -S . -B "$b" -DAP_FUZZ=ON -DAP_TESTS=OFF >/dev/null
+  nice -n 19 cmake --build "$b" -j1 >/dev/null
 fi
-targets=${*:-$(ls build-fuzz/tests/fuzz | sed -n 's/^fuzz_//p')}
+targets=${*:-$(ls "$b"/tests/fuzz | sed -n 's/^fuzz_//p')}
 for t in $targets; do
-  dir=build-fuzz/campaign/$t
+  dir=$b/campaign/$t
   mkdir -p "$dir/corpus"
   log=$dir/log.txt
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-    nice -n 19 build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$secs" \
+    nice -n 19 "$b"/tests/fuzz/fuzz_"$t" -max_total_time="$secs" \
     -timeout=10 -rss_limit_mb=1024 -close_fd_mask=3 -print_final_stats=1 \
     -artifact_prefix="$dir/" "$dir/corpus" "tests/fuzz/corpus/$t" \
     >"$log" 2>&1 && rc=0 || rc=$?

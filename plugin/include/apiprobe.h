@@ -79,6 +79,9 @@ enum ap_layer {
   XX(ENV_CLOCK_SKEW_CRIT, ENV, "clock_skew_large", CRITICAL,                   \
      "this host's clock is far off: fix NTP now; certificate checks and "      \
      "signed requests fail with such a clock")                                 \
+  XX(ENV_PROXY_INVALID, ENV, "proxy_url_invalid", CRITICAL,                    \
+     "the proxy variable is not an http:// or https:// proxy URL: fix it, "    \
+     "or unset it, or give --proxy")                                           \
   XX(DNS_NXDOMAIN, DNS, "nxdomain", CRITICAL,                                  \
      "the name does not exist: check the URL's host name and the resolver")    \
   XX(DNS_NO_ADDRESS, DNS, "no_address", CRITICAL,                              \

@@ -49,4 +49,23 @@ static inline void fz_check_text(const char *s, size_t cap)
     __builtin_trap();
 }
 
+/* Trap unless S is valid UTF-8 without control characters (C0, DEL, C1):
+ * what the core promises for every text from the network. */
+static inline void fz_check_printable(const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  while(*p) {
+    int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+          : (*p & 0xf8) == 0xf0 ? 3 : -1;
+    int i;
+    if(n < 0 || *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0))
+      __builtin_trap();
+    for(i = 1; i <= n; i++) {
+      if((p[i] & 0xc0) != 0x80)
+        __builtin_trap();
+    }
+    p += n + 1;
+  }
+}
+
 #endif

@@ -31,6 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_check_text(auth.h.reason, sizeof(auth.h.reason));
   fz_check_text(auth.error_type, sizeof(auth.error_type));
   fz_check_text(auth.error_code, sizeof(auth.error_code));
+  fz_check_printable(auth.h.reason);
+  fz_check_printable(auth.error_type);
+  fz_check_printable(auth.error_code);
   free(body);
   return 0;
 }

@@ -11,5 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fz_check_text(s.description, sizeof(s.description));
   fz_check_text(s.component_status, sizeof(s.component_status));
   fz_check_text(s.reason, sizeof(s.reason));
+  fz_check_printable(s.indicator);
+  fz_check_printable(s.description);
+  fz_check_printable(s.component_status);
+  fz_check_printable(s.reason);
   return 0;
 }

@@ -292,6 +292,25 @@ struct redact_case {
   const char *want;
 };
 
+/* Redact each case's text with KEY and compare. */
+static void check_redact(const char *key, const struct redact_case *cases,
+                         size_t n)
+{
+  struct ap_secret *s = make_secret(key);
+  size_t i;
+  for(i = 0; i < n; i++) {
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", cases[i].text);
+    ap_redact(buf, sizeof(buf), s);
+    if(strcmp(buf, cases[i].want))
+      print_error("case %zu: '%s' -> '%s'\n", i, cases[i].text, buf);
+    assert_string_equal(buf, cases[i].want);
+    if(strlen(key) < AP_REDACT_RUN)
+      assert_null(strstr(buf, key));
+  }
+  ap_secret_free(s);
+}
+
 static void test_redact(void **state)
 {
   static const char key[] = "K3y-Value_0123";
@@ -317,19 +336,31 @@ static void test_redact(void **state)
     {"task-0123456789abcdefghij", "task-0123456789abcdefghij"},
     {"partial K3y-Value_012 stays", "partial K3y-Value_012 stays"},
   };
-  struct ap_secret *s = make_secret(key);
-  size_t i;
   (void)state;
-  for(i = 0; i < N_ELEMS(cases); i++) {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", cases[i].text);
-    ap_redact(buf, sizeof(buf), s);
-    if(strcmp(buf, cases[i].want))
-      print_error("case %zu: '%s' -> '%s'\n", i, cases[i].text, buf);
-    assert_string_equal(buf, cases[i].want);
-    assert_null(strstr(buf, key));
-  }
-  ap_secret_free(s);
+  check_redact(key, cases, N_ELEMS(cases));
+}
+
+/* Issue 13, defect 5: a key that does not start with sk- and was cut
+ * (a message cut near it) still leaked its first characters. Any run of
+ * 16 or more characters of the key is redacted now. */
+static void test_redact_key_runs(void **state)
+{
+  static const char key[] =
+    "gw-0123456789abcdef0123456789abcdef0123456789abcdefXYZ";
+  static const struct redact_case cases[] = {
+    /* the key's head, cut after 28 characters */
+    {"invalid key gw-0123456789abcdef0123", "invalid key [REDACTED]"},
+    /* 16 characters from its middle */
+    {"echo 456789abcdef0123 end", "echo [REDACTED] end"},
+    /* its tail */
+    {"tail 3456789abcdefXYZ!", "tail [REDACTED]!"},
+    /* 15 characters are not enough */
+    {"gw-0123456789ab stays", "gw-0123456789ab stays"},
+    {"the whole gw-0123456789abcdef0123456789abcdef0123456789abcdefXYZ.",
+     "the whole [REDACTED]."},
+  };
+  (void)state;
+  check_redact(key, cases, N_ELEMS(cases));
 }
 
 static void test_redact_without_key(void **state)
@@ -372,6 +403,7 @@ int main(void)
     cmocka_unit_test(test_from_file_fifo),
     cmocka_unit_test(test_from_file_sizes),
     cmocka_unit_test(test_redact),
+    cmocka_unit_test(test_redact_key_runs),
     cmocka_unit_test(test_redact_without_key),
     cmocka_unit_test(test_redact_small_buffer),
   };
