@@ -1115,6 +1115,7 @@ static void after_auth(struct ap_target *t, struct ap_result *r)
 
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
+  void *loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   double t0 = ap_mono_s();
   struct ap_status_job *sj = status_begin(t);
   enum ap_code rc = attempt(t, r, t->timeout_s);
@@ -1122,6 +1123,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
     rc = retry_loop(t, r, t0, rc);
   after_auth(t, r);
   status_end(sj, t, r);
+  ap_locale_leave(loc);
   return rc;
 }
 
@@ -1135,6 +1137,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   size_t i, running = 0;
   int still = 0;
   double t0 = ap_mono_s();
+  void *loc;
 
   if(!cs || !multi || !sj) {
     free(cs);
@@ -1145,6 +1148,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
       ap_probe_run(targets[i], &results[i]);
     return AP_E_NOMEM;
   }
+  loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   for(i = 0; i < n; i++)
     sj[i] = status_begin(targets[i]);
   for(i = 0; i < n; i++) {
@@ -1201,5 +1205,6 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   curl_multi_cleanup(multi);
   free(cs);
   free(sj);
+  ap_locale_leave(loc);
   return rc;
 }

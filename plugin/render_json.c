@@ -3,6 +3,7 @@
  * measured is left out (never 0, never NaN).
  */
 #include "internal.h"
+#include "strutil.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -361,8 +362,8 @@ static struct json_object *verdict_json(const struct ap_result *r)
   return o;
 }
 
-enum ap_code ap_render_json(const struct ap_result *r, int pretty,
-                            char **pout)
+static enum ap_code render_c(const struct ap_result *r, int pretty,
+                         char **pout)
 {
   struct json_object *root = json_object_new_object();
   struct json_object *layers = json_object_new_object();
@@ -425,5 +426,16 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
       rc = AP_OK;
   }
   json_object_put(root);
+  return rc;
+}
+
+/* Numbers with '.' whatever the host's LC_NUMERIC (json-c and printf
+ * follow the thread's locale). */
+enum ap_code ap_render_json(const struct ap_result *r, int pretty,
+                            char **pout)
+{
+  void *old = ap_locale_c_enter();
+  enum ap_code rc = render_c(r, pretty, pout);
+  ap_locale_leave(old);
   return rc;
 }
