@@ -60,6 +60,7 @@ void ap_result_init(struct ap_result *r, const struct ap_target *t)
   ap_head_set(&r->proxy.h, AP_STATE_NA, AP_ERR_NONE, NULL);
   r->tls.cert_days_left = r->tls.chain_min_days_left = NAN;
   r->tcp.rtt_s = NAN;
+  r->tcp.syn_retransmits = r->tcp.retransmits = -1;
   r->proxy.resolve_s = r->proxy.connect_s = r->proxy.tunnel_s = NAN;
   r->env.clock_synced = -1;
   r->env.clock_maxerror_s = r->env.clock_skew_s = NAN;
@@ -296,6 +297,25 @@ static int ready(struct probe_ctx *c)
   return 0;
 }
 
+/* After the transfer, what the path adds: a PMTU black hole behind a
+ * stalled handshake, the route where packets stop (or always with
+ * --trace), each within what is left of --timeout; total_s grows by it. */
+static void path_after(struct probe_ctx *c)
+{
+  double t = ap_mono_s();
+  double left = c->limit_s - (t - c->t0);
+  int pport = 0;
+  if(c->proxy[0] && ap_url_port(c->proxy, &pport))
+    pport = 0;
+  if(!c->proxy[0])
+    ap_pmtu_after(c->r, c->host, c->t->connect_timeout_s, left);
+  left = c->limit_s - (ap_mono_s() - c->t0);
+  ap_route_after(c->r, c->t->trace, c->r->proxy.address, pport, c->port,
+                 left);
+  if(!isnan(c->r->total_s))
+    c->r->total_s += ap_mono_s() - t;
+}
+
 /* The last judges, then the verdict, computed once for this attempt. */
 static void end(struct probe_ctx *c)
 {
@@ -305,9 +325,14 @@ static void end(struct probe_ctx *c)
     ap_dns_finish(c->dns_job, c->host, 0, 0, &c->r->dns);
   curl_slist_free_all(c->resolve);
   if(c->fam_job) {
-    ap_family_finish(c->fam_job, &c->r->tcp);
+    /* the verdict waits for the other family's check (total_s says so) */
+    double done = ap_family_finish(c->fam_job, &c->r->tcp);
     ap_family_judge(c->r);
+    if(!isnan(c->r->total_s) && done - c->t0 > c->r->total_s)
+      c->r->total_s = done - c->t0;
   }
+  if(c->transferring)
+    path_after(c);
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - c->t0;

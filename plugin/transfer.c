@@ -197,6 +197,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
   ap_headers_feed(&x->hdr, buf, len, ap_wall_s());
   if(x->hdr.status)
     x->got_status = 1;
+  if(len <= 2 && x->got_status) { /* end of the headers: retransmits now */
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if(!curl_easy_getinfo(x->p->easy, CURLINFO_ACTIVESOCKET, &fd) &&
+       fd != CURL_SOCKET_BAD)
+      ap_tcp_sockinfo((int)fd, &x->r->tcp);
+  }
   return len;
 }
 
