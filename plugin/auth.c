@@ -22,7 +22,7 @@ struct envelope {
   int openai;       /* {"error":{"message","type",...}} */
 };
 
-static const char *jstr(struct json_object *o, const char *key)
+const char *ap_json_str(struct json_object *o, const char *key)
 {
   struct json_object *v = NULL;
   if(!o || !json_object_object_get_ex(o, key, &v) ||
@@ -67,23 +67,23 @@ static void parse_envelope(const char *body, size_t len, struct envelope *e)
   if(!json_object_object_get_ex(root, "error", &err) ||
      !json_object_is_type(err, json_type_object))
     goto out;
-  s = jstr(err, "type");
+  s = ap_json_str(err, "type");
   if(s)
     ap_strlcpy(e->type, s, sizeof(e->type));
-  s = jstr(err, "message");
+  s = ap_json_str(err, "message");
   if(s)
     ap_strlcpy(e->message, s, sizeof(e->message));
-  s = jstr(err, "code"); /* OpenAI: error.code */
+  s = ap_json_str(err, "code"); /* OpenAI: error.code */
   if(s)
     ap_strlcpy(e->code, s, sizeof(e->code));
   if(json_object_object_get_ex(err, "details", &details)) {
-    s = jstr(details, "error_code");
+    s = ap_json_str(details, "error_code");
     if(s)
       ap_strlcpy(e->code, s, sizeof(e->code));
   }
-  s = jstr(root, "type");
+  s = ap_json_str(root, "type");
   e->api = s && !strcmp(s, "error") && e->type[0];
-  e->openai = jstr(err, "message") && e->type[0];
+  e->openai = ap_json_str(err, "message") && e->type[0];
 out:
   if(root)
     json_object_put(root);

@@ -60,6 +60,8 @@ struct probe_ctx {
   char errbuf[CURL_ERROR_SIZE];
   char proxy[AP_TEXT * 2];     /* proxy URL to use, "" none */
   struct curl_slist *resolve;  /* pinned addresses for libcurl */
+  struct curl_slist *cloud_hdrs; /* bedrock/vertex: signed, wiped at end */
+  const char *cloud_body;      /* bedrock/vertex: the POST body */
   struct ap_dns_job *dns_job;  /* lookup under way (begin -> ready) */
   struct ap_family_job *fam_job; /* per-family connects (ready -> end) */
   int socks[4];                /* sockets libcurl opened, for TCP_INFO */
@@ -326,9 +328,11 @@ static void result_init(struct ap_result *r, const struct ap_target *t)
   r->attempts = 1;
   r->total_s = NAN;
   ap_strlcpy(r->provider,
-             t->provider == AP_PROVIDER_OPENAI  ? "openai"
-             : t->provider == AP_PROVIDER_HTTPS ? "https"
-                                                : "anthropic",
+             t->provider == AP_PROVIDER_OPENAI    ? "openai"
+             : t->provider == AP_PROVIDER_HTTPS   ? "https"
+             : t->provider == AP_PROVIDER_BEDROCK ? "bedrock"
+             : t->provider == AP_PROVIDER_VERTEX  ? "vertex"
+                                                  : "anthropic",
              sizeof(r->provider));
   if(t->name)
     ap_strlcpy(r->name, t->name, sizeof(r->name));
@@ -496,7 +500,10 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
                 : t->min_tls == 10 ? CURL_SSLVERSION_TLSv1_0
                                    : CURL_SSLVERSION_TLSv1_2;
   ap_curl_base(e, t->url, proxy, resolve);
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->p->headers);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER,
+                   c->cloud_hdrs ? c->cloud_hdrs : c->p->headers);
+  if(c->cloud_body)
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->cloud_body);
   curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
   curl_easy_setopt(e, CURLOPT_PROXYHEADER, NULL);
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
@@ -706,6 +713,8 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
   }
   if(c->got_status) {
     struct ap_headers *h = &c->hdr;
+    if(c->t->provider == AP_PROVIDER_BEDROCK && !h->request_id[0])
+      ap_strlcpy(h->request_id, h->amzn_request_id, sizeof(h->request_id));
     r->http.h.state = AP_STATE_OK;
     r->http.status = h->status;
     ap_strlcpy(r->http.http_version, h->http_version,
@@ -804,9 +813,11 @@ static void step_answer(struct probe_ctx *c)
   a.body_len = c->body_len;
   a.content_type = c->hdr.content_type;
   a.has_request_id = c->hdr.request_id[0] != '\0';
-  a.key_sent = c->t->key != NULL;
+  a.key_sent = c->t->key != NULL || c->cloud_hdrs != NULL;
   a.provider = c->t->provider;
-  herr = ap_auth_classify(&a, &c->r->auth);
+  herr = ap_cloud_provider(a.provider)
+           ? ap_cloud_classify(&a, c->hdr.amzn_error_type, &c->r->auth)
+           : ap_auth_classify(&a, &c->r->auth);
   if(herr == AP_ERR_NONE)
     return;
   if(herr == AP_ERR_HTTP_REDIRECT)
@@ -820,15 +831,17 @@ static void step_answer(struct probe_ctx *c)
   ap_layer_fail(c->r, AP_LAYER_HTTP, herr, reason);
 }
 
-static void redact_all(struct ap_result *r, const struct ap_secret *key)
+static void redact_all(struct ap_result *r, const struct ap_target *t)
 {
   int i;
   for(i = 0; i < AP_LAYER_COUNT; i++) {
     struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
-    ap_redact(h->reason, sizeof(h->reason), key);
+    ap_redact(h->reason, sizeof(h->reason), t->key);
+    ap_cloud_redact(t->cloud, h->reason, sizeof(h->reason));
   }
-  ap_redact(r->verdict.reason, sizeof(r->verdict.reason), key);
-  ap_redact(r->curl_error, sizeof(r->curl_error), key);
+  ap_redact(r->verdict.reason, sizeof(r->verdict.reason), t->key);
+  ap_redact(r->curl_error, sizeof(r->curl_error), t->key);
+  ap_cloud_redact(t->cloud, r->curl_error, sizeof(r->curl_error));
 }
 
 static void finish(struct probe_ctx *c, double t0)
@@ -836,7 +849,7 @@ static void finish(struct probe_ctx *c, double t0)
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - t0;
-  redact_all(c->r, c->t->key); /* the verdict copies redacted reasons */
+  redact_all(c->r, c->t); /* the verdict copies redacted reasons */
   ap_verdict_compute(c->r);
 }
 
@@ -972,6 +985,26 @@ static int ready(struct probe_ctx *c)
                   "name resolution used the whole timeout");
     return -1;
   }
+  /* bedrock/vertex: credentials (maybe a token from a second host) and
+   * the signed request, before the transfer */
+  if(ap_cloud_provider(t->provider)) {
+    if(ap_cloud_prepare(c->t, c->r, budget, c->p->store, c->resolve,
+                        c->proxy, &c->cloud_hdrs, &c->cloud_body))
+      return -1;
+    c->cloud_hdrs = slist_add(c->cloud_hdrs, "accept: application/json",
+                              &c->failed);
+    c->cloud_hdrs = slist_add(c->cloud_hdrs,
+                              "user-agent: apiprobe/" AP_VERSION, &c->failed);
+    spent = ap_mono_s() - c->t0;
+    remaining = c->limit_s - spent;
+    if(remaining <= 0.001 || c->failed) {
+      ap_layer_fail(c->r, AP_LAYER_AUTH, AP_ERR_AUTH_UNEXPECTED,
+                    c->failed ? "out of memory"
+                              : "fetching credentials used the whole "
+                                "timeout");
+      return -1;
+    }
+  }
   /* both families in the answer: connect to each beside the transfer */
   if(!c->proxy[0])
     c->fam_job = ap_family_start(&c->r->dns, c->port, budget);
@@ -987,6 +1020,7 @@ static void end(struct probe_ctx *c)
   if(c->dns_started && c->dns_job) /* begun, never finished */
     ap_dns_finish(c->dns_job, c->host, 0, 0, &c->r->dns);
   curl_slist_free_all(c->resolve);
+  slist_wipe_free(c->cloud_hdrs);
   if(c->fam_job) {
     ap_family_finish(c->fam_job, &c->r->tcp);
     ap_family_judge(c->r);
