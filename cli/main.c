@@ -34,7 +34,8 @@ static void usage(FILE *f)
   fprintf(f,
           "Usage: apiprobe [OPTIONS] [URL...]\n"
           "Tell whether this host can use the Anthropic API, and if not,\n"
-          "which layer is broken: env, dns, tcp, proxy, tls, http or auth.\n"
+          "which layer is broken: env, dns, tcp, proxy, tls, http, auth,\n"
+          "and when asked, model and inference.\n"
           "The key is read from $ANTHROPIC_API_KEY (or --key-env/--key-file),"
           "\nnever from the command line, and is never printed.\n\n%s",
           buf);
@@ -42,6 +43,7 @@ static void usage(FILE *f)
           "\nExit status: 0 ok, 1 warning, 2 critical, 3 unknown or bad "
           "usage.\n"
           "Several URLs are probed at once and compared in a table.\n"
+          AP_COST_NOTE
           "Example: apiprobe --timeout 5\n"
           "         apiprobe --ca-file corp-ca.pem https://api.anthropic.com\n");
 }
@@ -160,6 +162,10 @@ static void print_human(const struct ap_result *r)
     snprintf(d + n, sizeof(d) - n, "%sretry after %.0f s", n ? "; " : "",
              r->auth.retry_after_s);
   print_layer("auth", &r->auth.h, d);
+  ap_model_summary(r, d, sizeof(d));
+  print_layer("model", &r->model.h, d);
+  ap_inference_summary(r, d, sizeof(d));
+  print_layer("inference", &r->inference.h, d);
   if(r->status_page.checked)
     printf("  %-6s %-9s %9s  %s\n", "status", ap_state_name(r->status_page.state),
            "", r->status_page.reason);

@@ -3,18 +3,16 @@
  * of it (a request header) is wiped with OPENSSL_cleanse as well.
  */
 #include "secret.h"
+#include "file.h"
 #include "strutil.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static int secret_new(const char *v, size_t len, struct ap_secret **ps,
                       char *err, size_t errlen)
@@ -69,46 +67,20 @@ int ap_secret_from_env(const char *name, struct ap_secret **ps, char *err,
 int ap_secret_from_file(const char *path, struct ap_secret **ps,
                         int *pmode_warn, char *err, size_t errlen)
 {
-  char buf[AP_SECRET_MAX + 2];
   struct stat st;
-  ssize_t n;
   size_t len = 0;
-  int fd;
   int rc = -1;
-  char *line;
+  char *buf = NULL, *line;
 
   *ps = NULL;
   *pmode_warn = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if(fd < 0) {
-    snprintf(err, errlen, "cannot read key file %s: %s", path,
-             strerror(errno));
+  /* never blocks on a FIFO or device: zabbix_agentd's and collectd's
+   * start would stop behind it */
+  if(ap_file_read(path, "key file", AP_SECRET_MAX, &st, &buf, &len, err,
+                  errlen))
     return -1;
-  }
-  if(fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-    snprintf(err, errlen, "key file %s is not a regular file", path);
-    goto out;
-  }
   if(st.st_mode & (S_IRWXG | S_IRWXO))
     *pmode_warn = 1;
-  for(;;) {
-    n = read(fd, buf + len, sizeof(buf) - 1 - len);
-    if(n < 0 && errno == EINTR)
-      continue;
-    if(n < 0) {
-      snprintf(err, errlen, "cannot read key file %s: %s", path,
-               strerror(errno));
-      goto out;
-    }
-    if(n == 0)
-      break;
-    len += (size_t)n;
-    if(len >= sizeof(buf) - 1) {
-      snprintf(err, errlen, "key file %s is too big for a key", path);
-      goto out;
-    }
-  }
-  buf[len] = '\0';
   line = buf;
   line[strcspn(line, "\r\n")] = '\0';
   ap_trim(line);
@@ -123,8 +95,8 @@ int ap_secret_from_file(const char *path, struct ap_secret **ps,
   }
   rc = 0;
 out:
-  OPENSSL_cleanse(buf, sizeof(buf));
-  close(fd);
+  OPENSSL_cleanse(buf, len);
+  free(buf);
   return rc;
 }
 
@@ -168,32 +140,61 @@ static size_t keylike(const char *p)
   return n >= 19 ? n : 0;
 }
 
+/* Length of the run at P (LEFT bytes to the NUL) to redact for key S:
+ * the longest run of AP_REDACT_RUN or more characters that occurs in the
+ * key (a key cut anywhere still shows no more than AP_REDACT_RUN - 1 of
+ * its characters), or the whole key when it is shorter than that. */
+static size_t key_run(const char *p, size_t left, const struct ap_secret *s)
+{
+  size_t n;
+  if(s->len < AP_REDACT_RUN)
+    return left >= s->len && !memcmp(p, s->value, s->len) ? s->len : 0;
+  if(left < AP_REDACT_RUN || !memmem(s->value, s->len, p, AP_REDACT_RUN))
+    return 0;
+  n = AP_REDACT_RUN;
+  while(n < left && n < s->len && memmem(s->value, s->len, p, n + 1))
+    n++;
+  return n;
+}
+
 void ap_redact(char *text, size_t cap, const struct ap_secret *s)
 {
   static const char mask[] = "[REDACTED]";
-  char out[1024];
-  size_t o = 0;
-  const char *p = text;
+  const size_t ml = sizeof(mask) - 1;
+  size_t len, i = 0;
   if(!text || !cap)
     return;
-  /* fast path: nothing key-like in the text (the common case) */
-  if(!strstr(text, "sk-") && !(s && s->len && strstr(text, s->value)))
-    return;
-  while(*p && o + sizeof(mask) < sizeof(out)) {
+  len = strnlen(text, cap - 1);
+  text[len] = '\0';
+  while(i < len) {
     size_t skip = 0;
-    if(s && s->len && !strncmp(p, s->value, s->len))
-      skip = s->len;
-    else if(p == text || !keychar((unsigned char)p[-1]))
-      skip = keylike(p);
-    if(skip) {
-      memcpy(out + o, mask, sizeof(mask) - 1);
-      o += sizeof(mask) - 1;
-      p += skip;
+    if(s && s->len)
+      skip = key_run(text + i, len - i, s);
+    if(!skip && (i == 0 || !keychar((unsigned char)text[i - 1])))
+      skip = keylike(text + i);
+    if(!skip) {
+      i++;
+      continue;
+    }
+    if(skip >= ml) {
+      /* in place: the mask replaces the run, the rest moves left */
+      memmove(text + i + ml, text + i + skip, len - (i + skip) + 1);
+      memcpy(text + i, mask, ml);
+      len = len - skip + ml;
+      i += ml;
+    } else if(i + ml < cap) {
+      /* a short key: the text grows, its tail is cut at CAP */
+      size_t tail = len - (i + skip), room = cap - 1 - (i + ml);
+      size_t keep = tail < room ? tail : room;
+      memmove(text + i + ml, text + i + skip, keep);
+      text[i + ml + keep] = '\0';
+      memcpy(text + i, mask, ml);
+      len = i + ml + keep;
+      i += ml;
     } else {
-      out[o++] = *p++;
+      /* no room for the mask: star the run out */
+      memset(text + i, '*', skip);
+      i += skip;
     }
   }
-  out[o] = '\0';
-  ap_strlcpy(text, out, cap);
-  OPENSSL_cleanse(out, sizeof(out));
 }

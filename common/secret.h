@@ -35,9 +35,15 @@ void ap_secret_fingerprint(const struct ap_secret *s, char *out,
 /* Wipe and free S (NULL accepted). */
 void ap_secret_free(struct ap_secret *s);
 
-/* Scrub TEXT (NUL-terminated, buffer size CAP) in place: every occurrence
- * of the key S (when not NULL) and every token that looks like an API key
- * (sk-..., 16+ key characters) becomes "[REDACTED]". */
+/* Shortest run of the key's characters that is redacted wherever it
+ * appears (a key cut by an earlier truncation is still found). */
+#define AP_REDACT_RUN 16
+
+/* Scrub TEXT (NUL-terminated, buffer size CAP) in place: every run of
+ * AP_REDACT_RUN or more characters of the key S (the whole key when it is
+ * shorter; S may be NULL) and every token that looks like an API key
+ * (sk-..., 16+ key characters) becomes "[REDACTED]". Redact a text before
+ * cutting it when you can. */
 void ap_redact(char *text, size_t cap, const struct ap_secret *s);
 
 #endif

@@ -110,3 +110,113 @@ int ap_has_ctl(const char *s)
   }
   return 0;
 }
+
+/* Length (1-4) of the valid UTF-8 sequence at P (N bytes left), 0 when
+ * invalid: overlong forms, surrogates and code points past U+10FFFF are
+ * invalid. *PCP gets the code point. */
+static size_t utf8_seq(const unsigned char *p, size_t n, unsigned long *pcp)
+{
+  unsigned long cp;
+  size_t len, i;
+  if(p[0] < 0x80) {
+    *pcp = p[0];
+    return 1;
+  }
+  if(p[0] >= 0xc2 && p[0] <= 0xdf) {
+    len = 2;
+    cp = p[0] & 0x1fu;
+  } else if(p[0] >= 0xe0 && p[0] <= 0xef) {
+    len = 3;
+    cp = p[0] & 0x0fu;
+  } else if(p[0] >= 0xf0 && p[0] <= 0xf4) {
+    len = 4;
+    cp = p[0] & 0x07u;
+  } else {
+    return 0;
+  }
+  if(n < len)
+    return 0;
+  for(i = 1; i < len; i++) {
+    if((p[i] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (p[i] & 0x3fu);
+  }
+  if((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+     (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+    return 0;
+  *pcp = cp;
+  return len;
+}
+
+size_t ap_text_copy(char *dst, size_t dstlen, const char *src, size_t len,
+                    int escape_nul)
+{
+  const unsigned char *p = (const unsigned char *)src;
+  size_t r = 0, w = 0;
+  if(!dstlen)
+    return 0;
+  while(r < len) {
+    unsigned long cp = 0;
+    size_t n = utf8_seq(p + r, len - r, &cp);
+    const char *rep = NULL;
+    size_t outn;
+    if(!n) {
+      rep = "?"; /* one byte of an invalid sequence */
+      n = 1;
+    } else if(cp == 0) {
+      rep = escape_nul ? "\\0" : "?";
+    } else if(cp == '\t' || cp == '\r' || cp == '\n') {
+      rep = " ";
+    } else if(cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+      rep = "?";
+    }
+    outn = rep ? strlen(rep) : n;
+    if(w + outn > dstlen - 1)
+      break; /* cut here: a whole character or nothing */
+    if(rep)
+      memcpy(dst + w, rep, outn);
+    else
+      memmove(dst + w, p + r, n);
+    w += outn;
+    r += n;
+  }
+  dst[w] = '\0';
+  return w;
+}
+
+void ap_text_clean(char *dst, size_t n, const char *src)
+{
+  if(src)
+    ap_text_copy(dst, n, src, strlen(src), 0);
+  else if(n)
+    dst[0] = '\0';
+}
+
+/* Does C end a URL's authority (or the URL itself in running text)? */
+static int authority_end(int c)
+{
+  return !c || c == '/' || c == '?' || c == '#' || c == '\'' || c == '"' ||
+         c == '<' || c == '>' || c == '`' || isspace(c) || iscntrl(c);
+}
+
+void ap_mask_userinfo(char *text)
+{
+  char *p = text;
+  while(p && (p = strstr(p, "://")) != NULL) {
+    char *start = p + 3, *at = NULL, *q;
+    size_t n, m;
+    for(q = start; !authority_end((unsigned char)*q); q++) {
+      if(*q == '@')
+        at = q; /* the last '@' ends the user info (as curl parses) */
+    }
+    if(!at || at == start) {
+      p = start;
+      continue;
+    }
+    n = (size_t)(at - start);
+    m = n < 3 ? n : 3;
+    memset(start, '*', m);
+    memmove(start + m, at, strlen(at) + 1);
+    p = start + m + 1;
+  }
+}

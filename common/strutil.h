@@ -29,4 +29,27 @@ char *ap_trim(char *s);
 /* Does S contain a control character (CR, LF, NUL-free scan)? */
 int ap_has_ctl(const char *s);
 
+/* ---- text from the network or a config, made safe to print ---------- */
+
+/* Copy SRC[0..LEN) (may hold NUL bytes) into DST of size DSTLEN as text a
+ * terminal, a log or a JSON decoder takes at face value: valid UTF-8 is
+ * kept; TAB, CR and LF become a space; other C0 controls, DEL, C1
+ * controls (U+0080-U+009F) and every byte of an invalid sequence become
+ * '?'; with ESCAPE_NUL a NUL byte is shown as the two characters "\0"
+ * (else '?'). The copy is cut on a character boundary, never inside a
+ * sequence. DST is always NUL-terminated (when DSTLEN > 0). Returns the
+ * bytes written (without the NUL). DST may equal SRC when not
+ * ESCAPE_NUL (the output never grows then). */
+size_t ap_text_copy(char *dst, size_t dstlen, const char *src, size_t len,
+                    int escape_nul);
+
+/* ap_text_copy of the NUL-terminated SRC into DST of size N (DST may be
+ * SRC: cleaning in place). */
+void ap_text_clean(char *dst, size_t n, const char *src);
+
+/* In the NUL-terminated TEXT, replace the user:password of every URL
+ * ("scheme://user:password@host") by "***" (shorter user info by as many
+ * '*'). The text never grows. */
+void ap_mask_userinfo(char *text);
+
 #endif

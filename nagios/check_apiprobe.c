@@ -63,7 +63,8 @@ static void nag_usage(void)
   const struct ap_metric *m;
   ap_argv_help(nag_opts, buf, sizeof(buf));
   printf("check_apiprobe %s - can this host use the Anthropic API, and if "
-         "not,\nwhich layer is broken (env dns tcp proxy tls http auth)?\n\n"
+         "not,\nwhich layer is broken (env dns tcp proxy tls http auth; model and\n"
+         "inference when asked)?\n\n"
          "Usage: check_apiprobe [-u URL] [-w RANGE] [-c RANGE] "
          "[--warn M=RANGE]...\n\n%s",
          AP_VERSION, buf);
@@ -79,7 +80,9 @@ static void nag_usage(void)
          "Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also bad "
          "arguments).\n"
          "Example: check_apiprobe -w 2 -c 5 --warn ttfb=1 "
-         "--crit cert_days_left=14:\n");
+         "--crit cert_days_left=14:\n"
+         "         check_apiprobe --model claude-sonnet-4-5 --canary "
+         "claude-haiku-4-5 --warn ttft=2\n\n" AP_COST_NOTE);
 }
 
 static int nag_opt(void *ud, int id, const char *value, char *err,
@@ -275,6 +278,21 @@ static void print_long(const struct ap_result *r, int verbose)
              r->http.request_id);
   long_line("http", &r->http.h, d);
   long_line("auth", &r->auth.h, "");
+  ap_model_summary(r, d, sizeof(d));
+  long_line("model", &r->model.h, d);
+  if(r->model.h.state != AP_STATE_OK && d[0]) {
+    char c[512];
+    clean(c, sizeof(c), d, sizeof(c));
+    printf("models: %s\n", c);
+  }
+  ap_inference_summary(r, d, sizeof(d));
+  long_line("inference", &r->inference.h, d);
+  if(r->inference.h.state != AP_STATE_NA &&
+     r->inference.h.state != AP_STATE_SKIPPED && d[0]) {
+    char c[512];
+    clean(c, sizeof(c), d, sizeof(c));
+    printf("canary: %s\n", c);
+  }
   clean(d, sizeof(d), r->verdict.hint, sizeof(d));
   if(d[0])
     printf("hint: %s\n", d);

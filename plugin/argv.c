@@ -79,7 +79,7 @@ int ap_argv_parse(int argc, char **argv, struct ap_target *t,
     return -1;
   }
   opterr = 0;
-  optind = 1;
+  optind = 0; /* glibc: a full restart, no state left from an earlier call */
   while((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
     size_t i;
     const struct ap_option_info *o;

@@ -5,9 +5,12 @@
  * text (two documented exceptions: the 400s for credit and spend limits).
  */
 #include "internal.h"
+#include "secret.h"
 #include "strutil.h"
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -41,7 +44,27 @@ static int only_space(const char *p, size_t n)
   return 1;
 }
 
-static void parse_envelope(const char *body, size_t len, struct envelope *e)
+/* Copy the network text V into OUT: redacted while whole (before the cut,
+ * so a key near the cut is still recognised), then made printable and cut
+ * on a character boundary. */
+static void net_text(char *out, size_t outlen, const char *v,
+                     const struct ap_secret *key)
+{
+  size_t n = strlen(v);
+  char *copy = malloc(n + 1);
+  if(!copy) {
+    out[0] = '\0';
+    return;
+  }
+  memcpy(copy, v, n + 1);
+  ap_redact(copy, n + 1, key);
+  ap_text_copy(out, outlen, copy, strlen(copy), 0);
+  OPENSSL_cleanse(copy, n);
+  free(copy);
+}
+
+static void parse_envelope(const char *body, size_t len, struct envelope *e,
+                           const struct ap_secret *key)
 {
   struct json_tokener *tok;
   struct json_object *root;
@@ -69,17 +92,17 @@ static void parse_envelope(const char *body, size_t len, struct envelope *e)
     goto out;
   s = ap_json_str(err, "type");
   if(s)
-    ap_strlcpy(e->type, s, sizeof(e->type));
+    net_text(e->type, sizeof(e->type), s, key);
   s = ap_json_str(err, "message");
   if(s)
-    ap_strlcpy(e->message, s, sizeof(e->message));
+    net_text(e->message, sizeof(e->message), s, key);
   s = ap_json_str(err, "code"); /* OpenAI: error.code */
   if(s)
-    ap_strlcpy(e->code, s, sizeof(e->code));
+    net_text(e->code, sizeof(e->code), s, key);
   if(json_object_object_get_ex(err, "details", &details)) {
     s = ap_json_str(details, "error_code");
     if(s)
-      ap_strlcpy(e->code, s, sizeof(e->code));
+      net_text(e->code, sizeof(e->code), s, key);
   }
   s = ap_json_str(root, "type");
   e->api = s && !strcmp(s, "error") && e->type[0];
@@ -184,7 +207,7 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
     e.has_data = 1;
     goto success;
   }
-  parse_envelope(a->body, a->body_len, &e);
+  parse_envelope(a->body, a->body_len, &e, a->key);
   ap_strlcpy(auth->error_type, e.type, sizeof(auth->error_type));
   ap_strlcpy(auth->error_code, e.code, sizeof(auth->error_code));
   if(a->provider == AP_PROVIDER_OPENAI)

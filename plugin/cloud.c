@@ -14,6 +14,7 @@
  * struct ap_secret only, and every header holding one is wiped.
  */
 #include "internal.h"
+#include "file.h"
 #include "jwt.h"
 #include "secret.h"
 #include "sigv4.h"
@@ -22,7 +23,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <openssl/crypto.h>
@@ -30,9 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #define CLOUD_BODY_MAX 65536
 #define TOKEN_MARGIN_S 300.0 /* renew cached tokens this long before */
@@ -345,6 +343,12 @@ enum ap_code ap_cloud_finish(struct ap_target *t, char **purl, char *err,
   *purl = NULL;
   ap_cloud_free(t->cloud);
   t->cloud = NULL;
+  if(t->canary) {
+    snprintf(err, errlen, "--canary is not available with --provider %s "
+                          "(its free count-tokens request is the probe)",
+             bedrock ? "bedrock" : "vertex");
+    return AP_E_CONFIG;
+  }
   if(!region && bedrock) {
     region = getenv("AWS_REGION");
     if(!region || !*region)
@@ -362,8 +366,9 @@ enum ap_code ap_cloud_finish(struct ap_target *t, char **purl, char *err,
     return AP_E_CONFIG;
   }
   if((region != t->region && set_dup(&t->region, region)) ||
-     (!t->cloud_model &&
-      set_dup(&t->cloud_model, bedrock ? BEDROCK_MODEL : VERTEX_MODEL)))
+     set_dup(&t->cloud_model, t->model_count ? t->models[0]
+                              : bedrock       ? BEDROCK_MODEL
+                                              : VERTEX_MODEL))
     goto nomem;
   if(ap_has_ctl(t->cloud_model) || strlen(t->cloud_model) > 200) {
     snprintf(err, errlen, "--model: not a model id");
@@ -433,43 +438,15 @@ nomem:
 
 /* ---- files ---------------------------------------------------------- */
 
-/* Read a whole regular file (no blocking open, at most CLOUD_BODY_MAX
- * bytes) into a new buffer; the caller wipes and frees it. */
+/* A whole regular file, at most CLOUD_BODY_MAX bytes (common/file.c:
+ * never blocks, regular files only); the caller wipes and frees it. */
 static char *read_file(const char *path, size_t *plen, char *err,
                        size_t errlen)
 {
-  struct stat st;
   char *buf = NULL;
-  size_t got = 0;
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if(fd < 0) {
-    snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+  if(ap_file_read(path, "GOOGLE_APPLICATION_CREDENTIALS", CLOUD_BODY_MAX,
+                  NULL, &buf, plen, err, errlen))
     return NULL;
-  }
-  if(fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-     st.st_size > CLOUD_BODY_MAX) {
-    snprintf(err, errlen, "%s is not a regular file of 1..%d bytes", path,
-             CLOUD_BODY_MAX);
-    close(fd);
-    return NULL;
-  }
-  buf = malloc((size_t)st.st_size + 1);
-  while(buf && got < (size_t)st.st_size) {
-    ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-    if(n <= 0)
-      break;
-    got += (size_t)n;
-  }
-  close(fd);
-  if(!buf || got != (size_t)st.st_size) {
-    snprintf(err, errlen, "cannot read %s", path);
-    if(buf)
-      OPENSSL_cleanse(buf, got);
-    free(buf);
-    return NULL;
-  }
-  buf[got] = '\0';
-  *plen = got;
   return buf;
 }
 
@@ -1182,12 +1159,16 @@ enum ap_error ap_cloud_classify(const struct ap_answer *a,
   return AP_ERR_NONE;
 }
 
-void ap_cloud_redact(const struct ap_cloud *c, char *text, size_t cap)
+void ap_cloud_scrub(const struct ap_cloud *c, struct ap_result *r)
 {
   if(!c)
     return;
-  ap_redact(text, cap, c->aws.akid);
-  ap_redact(text, cap, c->aws.secret);
-  ap_redact(text, cap, c->aws.token);
-  ap_redact(text, cap, c->token);
+  if(c->aws.akid)
+    ap_result_scrub(r, c->aws.akid);
+  if(c->aws.secret)
+    ap_result_scrub(r, c->aws.secret);
+  if(c->aws.token)
+    ap_result_scrub(r, c->aws.token);
+  if(c->token)
+    ap_result_scrub(r, c->token);
 }

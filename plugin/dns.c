@@ -129,7 +129,7 @@ static int rcode_probe(const char *host, int family, double elapsed_s,
   if(qlen > 0) {
     alen = res_nsend(&st, q, qlen, a, sizeof(a));
     if(alen >= NS_HFIXEDSZ)
-      rcode = a[3] & 0x0f;
+      rcode = ap_dns_answer_rcode(a, (size_t)alen);
     else if(errno == ETIMEDOUT)
       rcode = AP_RCODE_SILENT;
     else if(errno == ECONNREFUSED) /* glibc: no server got the query */
@@ -137,6 +137,13 @@ static int rcode_probe(const char *host, int family, double elapsed_s,
   }
   res_nclose(&st);
   return rcode;
+}
+
+int ap_dns_answer_rcode(const unsigned char *a, size_t alen)
+{
+  if(!a || alen < NS_HFIXEDSZ || !(a[2] & 0x80))
+    return AP_RCODE_SILENT; /* too short, or a query, not an answer */
+  return a[3] & 0x0f;
 }
 
 const char *ap_dns_rcode_name(int rcode)
@@ -215,7 +222,7 @@ enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s,
   }
 }
 
-static void fill_addresses(struct ap_dns_result *dns,
+void ap_dns_fill_addresses(struct ap_dns_result *dns,
                            const struct addrinfo *res)
 {
   const struct addrinfo *ai;
@@ -357,7 +364,7 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
                                            : "?",
                sizeof(dns->rcode));
   if(e == AP_ERR_NONE) {
-    fill_addresses(dns, res);
+    ap_dns_fill_addresses(dns, res);
     if(!dns->address_count)
       e = AP_ERR_DNS_NO_ADDRESS;
   }

@@ -179,8 +179,8 @@ void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t)
   ap_layer_set(r, AP_LAYER_ENV, e, reason);
 }
 
-void ap_env_eval(const struct ap_target *t, const char *host,
-                 struct ap_env_result *env, char *proxy, size_t proxylen)
+int ap_env_eval(const struct ap_target *t, const char *host,
+                struct ap_env_result *env, char *proxy, size_t proxylen)
 {
   static const char *const pvars[] = {"https_proxy", "HTTPS_PROXY",
                                       "all_proxy", "ALL_PROXY", NULL};
@@ -228,6 +228,18 @@ void ap_env_eval(const struct ap_target *t, const char *host,
                "(or --proxy) for the API to go through it",
                hw);
   }
+  if(p && *p && strcmp(which, "option") && !ap_proxy_url_ok(p)) {
+    /* judged like --proxy (which was checked when set): never handed to
+     * libcurl, whose error text would quote it, password included */
+    char shown[AP_TEXT];
+    ap_url_redact(p, shown, sizeof(shown));
+    snprintf(env->h.reason, sizeof(env->h.reason),
+             "%s='%s' is not a proxy URL (http://HOST:PORT or "
+             "https://HOST:PORT)",
+             which, shown);
+    ap_strlcpy(env->proxy_source, which, sizeof(env->proxy_source));
+    return -1;
+  }
   if(p && *p) {
     ap_strlcpy(proxy, p, proxylen);
     ap_url_redact(p, env->proxy, sizeof(env->proxy));
@@ -237,4 +249,5 @@ void ap_env_eval(const struct ap_target *t, const char *host,
       snprintf(env->proxy_source, sizeof(env->proxy_source), "env:%s",
                which);
   }
+  return 0;
 }

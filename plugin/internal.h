@@ -27,9 +27,11 @@ int ap_addr_list_ok(const char *v);
 /* Decide the proxy for HOST from T's options or the environment (as curl:
  * https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; no_proxy, NO_PROXY).
  * Fills ENV (state ok) and writes the proxy URL to use into PROXY ("" =
- * none). */
-void ap_env_eval(const struct ap_target *t, const char *host,
-                 struct ap_env_result *env, char *proxy, size_t proxylen);
+ * none). Returns -1 when the environment's proxy is not an http(s) proxy
+ * URL (judged like --proxy): ENV->h.reason says which variable, with
+ * its credentials masked, and PROXY is "". */
+int ap_env_eval(const struct ap_target *t, const char *host,
+                struct ap_env_result *env, char *proxy, size_t proxylen);
 /* Does HOST match the NO_PROXY-style LIST? */
 int ap_noproxy_match(const char *host, const char *list);
 /* adjtimex()'s return code and status -> 1 synchronised, 0 not, -1 unknown */
@@ -62,6 +64,14 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
 #define AP_RCODE_UNREACH (-3)
 enum ap_error ap_dns_classify(int gai_rc, int timed_out, double elapsed_s,
                               int rcode);
+/* The rcode (0-15) of the DNS answer A of ALEN bytes from the server;
+ * AP_RCODE_SILENT when it is too short or not an answer. */
+int ap_dns_answer_rcode(const unsigned char *a, size_t alen);
+/* getaddrinfo's list RES into DNS's addresses (deduplicated, at most
+ * AP_ADDR_MAX, IPv4 and IPv6 only) and its A/AAAA counts. */
+struct addrinfo;
+void ap_dns_fill_addresses(struct ap_dns_result *dns,
+                           const struct addrinfo *res);
 /* "NOERROR", "SERVFAIL" ... for a DNS rcode 0-15. */
 const char *ap_dns_rcode_name(int rcode);
 
@@ -144,6 +154,8 @@ struct ap_answer {
   const char *content_type;
   int has_request_id;
   int key_sent;
+  const struct ap_secret *key; /* redacted from the message before any cut
+                                 (NULL: none) */
   int provider; /* enum ap_provider */
 };
 struct json_object;
@@ -185,8 +197,8 @@ int ap_cloud_prepare(struct ap_target *t, struct ap_result *r, double budget,
 enum ap_error ap_cloud_classify(const struct ap_answer *a,
                                 const char *amzn_type,
                                 struct ap_auth_result *auth);
-/* Scrub every cloud credential of C from TEXT (size CAP). */
-void ap_cloud_redact(const struct ap_cloud *c, char *text, size_t cap);
+/* Scrub every cloud credential of C from R's texts (scrub.c). */
+void ap_cloud_scrub(const struct ap_cloud *c, struct ap_result *r);
 
 /* Parsers of what the cloud sends (fuzzed in tests/fuzz). All take
  * LEN bytes of untrusted text; 0 on success. */
@@ -259,6 +271,13 @@ struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
 /* Compute r->verdict from the layers. */
 void ap_verdict_compute(struct ap_result *r);
 
+/* ---- scrub.c ---- */
+/* Every text of R that can carry network or URL text: KEY (may be NULL)
+ * and key-looking tokens redacted, URL credentials masked, control
+ * characters and invalid UTF-8 replaced. Called once, when the probe
+ * ends (after the last layer, before the last verdict). */
+void ap_result_scrub(struct ap_result *r, const struct ap_secret *key);
+
 /* ---- tls.c ---- */
 /* The last leaf seen and its printed names: a resident probe meets the
  * same certificate again and again, and printing names is most of what
@@ -291,6 +310,10 @@ void ap_tls_store_free(void *store);
 /* CURLOPT_SSL_CTX_FUNCTION: installs the store and our callbacks. PARM is
  * a struct ap_tls_capture. */
 int ap_tls_ctx_cb(void *curl, void *sslctx, void *parm);
+/* Subject, issuer and SANs of the certificate X509 (an X509 *) into
+ * OUT->cert_subject, cert_issuer and cert_sans, printable and cut on
+ * character boundaries. */
+void ap_tls_cert_names(void *x509, struct ap_tls_result *out);
 /* Record version, cipher and ALPN from an SSL * into OUT. */
 void ap_tls_session_info(const void *ssl, struct ap_tls_result *out);
 
@@ -303,5 +326,94 @@ struct curl_slist;
 void ap_curl_base(void *easy, const char *url, const char *proxy,
                   struct curl_slist *resolve);
 void ap_prober_free(struct ap_prober *p);
+/* The prober's header list (with the key: never print it) and trust store
+ * (X509_STORE *), for the follow-up requests; NULLs when T has none. */
+void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
+                     void **store);
+
+/* ---- followup.c: requests after the probe on its settings (model and
+ * inference layers) ---- */
+/* A transfer of its own: easy handle, headers (a copy of the prober's,
+ * plus extra ones), proxy and pinned addresses as the probe's. */
+struct ap_followup {
+  void *easy;                  /* CURL * */
+  void *multi;                 /* CURLM *, for ap_followup_run() */
+  struct curl_slist *headers;  /* copy holding the key: wiped on free */
+  struct curl_slist *resolve;
+  void *store;                 /* not owned */
+  char proxy[AP_TEXT * 2];
+  char errbuf[256];
+  char *body;                  /* an answer that is not a stream */
+  size_t body_len;
+  int body_capped;
+  long status;
+  char content_type[96];
+  char request_id[96];
+};
+/* Set F up for URL on T's settings (T probed already: its prober exists),
+ * with the header line ACCEPT instead of the probe's (NULL keep it), a
+ * JSON content-type when JSON_BODY, the whole transfer limited to
+ * TIMEOUT_S. AP_E_NOMEM or AP_E_INTERNAL with ERR set on failure; F must
+ * be freed with ap_followup_free() either way. */
+enum ap_code ap_followup_init(struct ap_followup *f, const struct ap_target *t,
+                              const char *url, const char *accept,
+                              int json_body, double timeout_s, char *err,
+                              size_t errlen);
+void ap_followup_free(struct ap_followup *f);
+/* Collect the body into F (capped at AP_BODY_MAX): a write callback. */
+size_t ap_followup_on_body(char *buf, size_t size, size_t n, void *ud);
+/* Header callback: status, content-type, request id into F. */
+size_t ap_followup_on_header(char *buf, size_t size, size_t n, void *ud);
+/* The URL of PATH ("/v1/models/ID") on T's API: T's URL with its path
+ * before "/v1/" kept (a gateway prefix), query dropped. 0 on success. */
+int ap_api_url(const struct ap_target *t, const char *path, char *out,
+               size_t outlen);
+/* An error answer (STATUS with F's body) as the auth classifier sees it:
+ * the auth/http error that names it, and its reason in REASON. */
+enum ap_error ap_followup_classify(const struct ap_followup *f, int provider,
+                                   char *reason, size_t reasonlen);
+/* A transport failure (curl CODE) as an http error with a reason. */
+enum ap_error ap_followup_failure(const struct ap_followup *f, long code,
+                                  char *reason, size_t reasonlen);
+
+/* ap_text_clean (copy network text, printable, cut on a character
+ * boundary) is common/strutil.h's. */
+
+/* ---- model.c: --model ids, free ---- */
+/* Is V a model id we send (letters, digits, . - _ : @; bounded)? */
+int ap_model_id_ok(const char *v);
+/* Fill R->model for T's --model ids (n/a without; skipped when auth did
+ * not pass). */
+void ap_model_run(struct ap_target *t, struct ap_result *r);
+
+/* ---- inference.c: the --canary (spends tokens) ---- */
+/* What the stream said so far; fed one event at a time. */
+struct ap_stream {
+  int provider;          /* enum ap_provider */
+  double sent_at;        /* mono, the request went out */
+  double last_event_at;  /* mono, the last event (or sent_at) */
+  double first_delta_at; /* mono, first content delta, 0 none */
+  double done_at;        /* mono, message_stop / [DONE], 0 none */
+  double max_gap_s;
+  long events;
+  int started;           /* message_start (Anthropic) / first chunk */
+  int done;
+  double input_tokens, output_tokens; /* NAN none */
+  char stop_reason[32];
+  char error_type[64];   /* an error event's type */
+  char reason[AP_TEXT];  /* why the stream failed */
+};
+void ap_stream_init(struct ap_stream *s, int provider, double sent_at);
+/* One event (TYPE as the SSE said, DATA of LEN bytes) at mono time NOW.
+ * Returns AP_ERR_NONE to go on (S->done tells the end), or the inference
+ * error that ends the stream (S->reason says why). */
+enum ap_error ap_stream_event(struct ap_stream *s, const char *type,
+                              const char *data, size_t len, double now);
+/* The request body of the canary for PROVIDER and MODEL into OUT. */
+int ap_canary_body(int provider, const char *model, char *out, size_t n);
+/* Fill R->inference for T's --canary (n/a without; skipped when auth did
+ * not pass; the last result, marked reused, within --canary-interval). */
+void ap_inference_run(struct ap_target *t, struct ap_result *r);
+void ap_canary_memo_free(struct ap_canary_memo *m);
 
 #endif

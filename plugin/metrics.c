@@ -43,6 +43,25 @@ static const struct ap_metric metrics[] = {
   M("path_mtu", "layers.tcp.path_mtu", "B", TCP, 0, NAN,
     "path MTU of the connection (to the proxy when one is used)", "bytes",
     "path_mtu"),
+  M("ttft", "layers.inference.ttft_s", "s", INFERENCE, 0, NAN,
+    "canary: request sent to the first generated token", "latency",
+    "inference_ttft"),
+  M("stream_time", "layers.inference.stream_s", "s", INFERENCE, 0, NAN,
+    "canary: request sent to the end of the stream", "latency",
+    "inference_stream"),
+  M("max_gap", "layers.inference.max_gap_s", "s", INFERENCE, 0, NAN,
+    "canary: longest silence between two stream events", "latency",
+    "inference_max_gap"),
+  M("input_tokens", "layers.inference.input_tokens", "", INFERENCE, 0, NAN,
+    "canary: input tokens the provider counted (spent)", "apiprobe_tokens",
+    "input"),
+  M("output_tokens", "layers.inference.output_tokens", "", INFERENCE, 0,
+    NAN, "canary: output tokens the provider counted (spent)",
+    "apiprobe_tokens", "output"),
+  M("canary_age", "layers.inference.age_s", "s", INFERENCE, 0, NAN,
+    "age of the canary result: 0 when run by this probe, else reused "
+    "within --canary-interval",
+    "apiprobe_seconds", "canary_age"),
 };
 
 #define METRIC_COUNT (sizeof(metrics) / sizeof(metrics[0]))
@@ -102,6 +121,21 @@ double ap_metric_value(const struct ap_result *r, size_t i)
              : 0;
   case 14:
     return r->tcp.path_mtu > 0 ? (double)r->tcp.path_mtu : NAN;
+  case 15:
+    return r->inference.ttft_s;
+  case 16:
+    return r->inference.stream_s;
+  case 17:
+    return r->inference.max_gap_s;
+  case 18:
+    return r->inference.input_tokens;
+  case 19:
+    return r->inference.output_tokens;
+  case 20:
+    return r->inference.h.state == AP_STATE_NA ||
+               r->inference.h.state == AP_STATE_SKIPPED
+             ? NAN
+             : r->inference.age_s;
   default:
     return NAN;
   }

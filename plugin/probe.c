@@ -117,6 +117,13 @@ void ap_prober_free(struct ap_prober *p)
   free(p);
 }
 
+void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
+                     void **store)
+{
+  *headers = t->prober ? t->prober->headers : NULL;
+  *store = t->prober ? t->prober->store : NULL;
+}
+
 static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
                                     int *failed)
 {
@@ -814,6 +821,7 @@ static void step_answer(struct probe_ctx *c)
   a.content_type = c->hdr.content_type;
   a.has_request_id = c->hdr.request_id[0] != '\0';
   a.key_sent = c->t->key != NULL || c->cloud_hdrs != NULL;
+  a.key = c->t->key; /* redacted from the message before it is cut */
   a.provider = c->t->provider;
   herr = ap_cloud_provider(a.provider)
            ? ap_cloud_classify(&a, c->hdr.amzn_error_type, &c->r->auth)
@@ -831,25 +839,11 @@ static void step_answer(struct probe_ctx *c)
   ap_layer_fail(c->r, AP_LAYER_HTTP, herr, reason);
 }
 
-static void redact_all(struct ap_result *r, const struct ap_target *t)
-{
-  int i;
-  for(i = 0; i < AP_LAYER_COUNT; i++) {
-    struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
-    ap_redact(h->reason, sizeof(h->reason), t->key);
-    ap_cloud_redact(t->cloud, h->reason, sizeof(h->reason));
-  }
-  ap_redact(r->verdict.reason, sizeof(r->verdict.reason), t->key);
-  ap_redact(r->curl_error, sizeof(r->curl_error), t->key);
-  ap_cloud_redact(t->cloud, r->curl_error, sizeof(r->curl_error));
-}
-
 static void finish(struct probe_ctx *c, double t0)
 {
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - t0;
-  redact_all(c->r, c->t); /* the verdict copies redacted reasons */
   ap_verdict_compute(c->r);
 }
 
@@ -940,7 +934,13 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
   c->port = t->url_port;
   c->tls.host = c->host;
   c->tls.check_host = t->insecure;
-  ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy));
+  if(ap_env_eval(t, c->host, &r->env, c->proxy, sizeof(c->proxy))) {
+    char why[AP_TEXT];
+    ap_strlcpy(why, r->env.h.reason, sizeof(why));
+    ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_PROXY_INVALID, why);
+    c->failed = 1;
+    return c;
+  }
   if(t->key_file_mode_warning)
     ap_layer_fail(r, AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE,
                   "the key file is readable by group or others");
@@ -1066,11 +1066,16 @@ static struct ap_status_job *status_begin(struct ap_target *t)
   return ap_status_start(t, t->prober->status_easy, t->prober->store);
 }
 
-static void status_end(struct ap_status_job *job, struct ap_result *r)
+/* The status page folded in, then every text of R scrubbed (scrub.c):
+ * the one place a probe's result is made safe to print, after the last
+ * layer that can add text. */
+static void status_end(struct ap_status_job *job, struct ap_target *t,
+                       struct ap_result *r)
 {
-  if(!job)
-    return;
-  ap_status_finish(job, r);
+  if(job)
+    ap_status_finish(job, r);
+  ap_result_scrub(r, t->key);
+  ap_cloud_scrub(t->cloud, r);
   ap_verdict_compute(r); /* folds the status page into the reason */
 }
 
@@ -1101,6 +1106,15 @@ static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
   return rc;
 }
 
+/* The layers after auth, each n/a unless asked for: --model (free) and
+ * --canary (tokens), on the probe's settings (model.c, inference.c). */
+static void after_auth(struct ap_target *t, struct ap_result *r)
+{
+  ap_model_run(t, r);
+  ap_inference_run(t, r);
+  ap_verdict_compute(r);
+}
+
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
   double t0 = ap_mono_s();
@@ -1108,7 +1122,8 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   enum ap_code rc = attempt(t, r, t->timeout_s);
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
-  status_end(sj, r);
+  after_auth(t, r);
+  status_end(sj, t, r);
   return rc;
 }
 
@@ -1182,7 +1197,8 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   for(i = 0; i < n; i++) {
     if(targets[i]->retries)
       retry_loop(targets[i], &results[i], t0, AP_OK);
-    status_end(sj[i], &results[i]);
+    after_auth(targets[i], &results[i]);
+    status_end(sj[i], targets[i], &results[i]);
   }
   curl_multi_cleanup(multi);
   free(cs);

@@ -239,6 +239,60 @@ static struct json_object *auth_json(const struct ap_result *r)
   return o;
 }
 
+static struct json_object *model_json(const struct ap_result *r)
+{
+  const struct ap_model_result *m = &r->model;
+  struct json_object *o = layer(&m->h);
+  struct json_object *list;
+  int i;
+  if(!o || !m->count)
+    return o;
+  list = json_object_new_array();
+  if(!list)
+    return o;
+  for(i = 0; i < m->count && i < AP_MAX_MODELS; i++) {
+    const struct ap_model_entry *e = &m->models[i];
+    struct json_object *one = json_object_new_object();
+    if(!one)
+      continue;
+    add_str(one, "id", e->id);
+    add_str(one, "state", ap_state_name(e->state));
+    if(e->error != AP_ERR_NONE)
+      add_str(one, "error", ap_error_name(e->error));
+    add_str(one, "display_name", e->display_name);
+    if(e->status)
+      add_int(one, "status", e->status);
+    add_str(one, "reason", e->reason);
+    json_object_array_add(list, one);
+  }
+  json_object_object_add(o, "models", list);
+  return o;
+}
+
+static struct json_object *inference_json(const struct ap_result *r)
+{
+  const struct ap_inference_result *in = &r->inference;
+  struct json_object *o = layer(&in->h);
+  if(!o || !reached(&in->h))
+    return o;
+  add_str(o, "model", in->model);
+  if(in->status)
+    add_int(o, "status", in->status);
+  add_str(o, "request_id", in->request_id);
+  add_num(o, "ttft_s", in->ttft_s, 6);
+  add_num(o, "stream_s", in->stream_s, 6);
+  add_num(o, "max_gap_s", in->max_gap_s, 6);
+  add_str(o, "stop_reason", in->stop_reason);
+  add_num(o, "input_tokens", in->input_tokens, 0);
+  add_num(o, "output_tokens", in->output_tokens, 0);
+  add_num(o, "cost_usd", in->cost_usd, 8);
+  add_int(o, "events", in->events);
+  add_str(o, "error_type", in->error_type);
+  json_object_object_add(o, "reused", json_object_new_boolean(in->reused));
+  add_num(o, "age_s", in->age_s, 3);
+  return o;
+}
+
 static struct json_object *target_json(const struct ap_result *r)
 {
   struct json_object *o = json_object_new_object();
@@ -300,6 +354,8 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
   json_object_object_add(layers, "tls", tls_json(r));
   json_object_object_add(layers, "http", http_json(r));
   json_object_object_add(layers, "auth", auth_json(r));
+  json_object_object_add(layers, "model", model_json(r));
+  json_object_object_add(layers, "inference", inference_json(r));
   json_object_object_add(root, "layers", layers);
   if(r->status_page.checked) {
     const struct ap_status_result *sp = &r->status_page;

@@ -181,24 +181,28 @@ void ap_status_parse(const char *body, size_t len,
     goto out;
   }
   ind = jstr(st, "indicator");
-  ap_strlcpy(s->indicator, ind ? ind : "", sizeof(s->indicator));
-  ap_strlcpy(s->description, jstr(st, "description") ? jstr(st, "description")
-                                                     : "",
-             sizeof(s->description));
+  /* network text: printable, cut on character boundaries */
+  ind = ind ? ind : "";
+  ap_text_copy(s->indicator, sizeof(s->indicator), ind, strlen(ind), 0);
+  {
+    const char *d = jstr(st, "description") ? jstr(st, "description") : "";
+    ap_text_copy(s->description, sizeof(s->description), d, strlen(d), 0);
+  }
   comp = api_component(root);
-  ap_strlcpy(s->component_status, comp ? comp : "",
-             sizeof(s->component_status));
+  ap_text_copy(s->component_status, sizeof(s->component_status),
+               comp ? comp : "", comp ? strlen(comp) : 0, 0);
   if(json_object_object_get_ex(root, "incidents", &inc) &&
      json_object_is_type(inc, json_type_array))
     s->incidents = (int)json_object_array_length(inc);
-  a = ind ? indicator_state(ind) : AP_STATE_UNKNOWN;
+  a = *ind ? indicator_state(ind) : AP_STATE_UNKNOWN;
   b = comp ? component_state(comp) : AP_STATE_OK;
   s->state = ap_state_rank(b) > ap_state_rank(a) ? b : a;
   snprintf(s->reason, sizeof(s->reason),
            "status page: %s (indicator %s, API component %s, %d unresolved "
            "incident%s)",
-           s->description[0] ? s->description : "?", ind ? ind : "?",
-           comp ? comp : "not listed", s->incidents,
+           s->description[0] ? s->description : "?",
+           s->indicator[0] ? s->indicator : "?",
+           comp ? s->component_status : "not listed", s->incidents,
            s->incidents == 1 ? "" : "s");
 out:
   if(root)

@@ -5,11 +5,13 @@
  */
 #include "apiprobe.h"
 #include "internal.h"
+#include "file.h"
 #include "secret.h"
 #include "strutil.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,10 @@ enum opt_type {
   OPT_COUNT,
   OPT_STATUS,
   OPT_PROVIDER,
-  OPT_HTTPCODE
+  OPT_HTTPCODE,
+  OPT_MODEL,
+  OPT_CANARY,
+  OPT_PRICE
 };
 
 struct opt_row {
@@ -130,10 +135,30 @@ static const struct opt_row opts[] = {
     "vertex: the Google Cloud project id (default: the service account "
     "file's project_id)"},
    OPT_STR, OFF(project)},
-  {{"model", 0, "MODEL",
-    "bedrock/vertex: the model whose tokens are counted (a free request "
-    "that proves access to it)"},
-   OPT_STR, OFF(cloud_model)},
+  {{"model", 0, "ID",
+    "check that the provider serves model ID to this key (GET "
+    "/v1/models/ID; free, no tokens; repeatable, at most 8)"},
+   OPT_MODEL, OFF(models)},
+  {{"canary", 0, "MODEL",
+    "SPENDS TOKENS: send one streaming generation to MODEL (a one-word "
+    "prompt, max 1 output token: about 8 input + 1 output tokens per run) "
+    "and time it; everything else apiprobe does is free"},
+   OPT_CANARY, OFF(canary)},
+  {{"stream-idle-timeout", 0, "SECONDS",
+    "the canary's stream is stalled after SECONDS without an event "
+    "(default 10)"},
+   OPT_SECONDS, OFF(stream_idle_timeout_s)},
+  {{"canary-interval", 0, "SECONDS",
+    "run a target's canary at most once per SECONDS; in between the last "
+    "result is reused and marked with its age (default 300; the resident "
+    "collectd and Zabbix modules, which probe again and again)"},
+   OPT_SPAN, OFF(canary_interval_s)},
+  {{"price-input", 0, "USD",
+    "price per million input tokens, to estimate the canary's cost (no "
+    "price table is built in: prices change)"},
+   OPT_PRICE, OFF(price_input)},
+  {{"price-output", 0, "USD", "price per million output tokens"},
+   OPT_PRICE, OFF(price_output)},
   {{"anthropic-version", 0, "VERSION",
     "anthropic-version header sent (default 2023-06-01)"},
    OPT_STR, OFF(anthropic_version)},
@@ -204,6 +229,9 @@ void ap_target_init(struct ap_target *t)
   t->skew_crit_s = 120;
   t->idle_timeout_s = 300;
   t->expect_status = 200;
+  t->stream_idle_timeout_s = 10;
+  t->canary_interval_s = 300;
+  t->price_input = t->price_output = NAN;
   ap_strlcpy(t->key_source, "none", sizeof(t->key_source));
 }
 
@@ -500,6 +528,39 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
     }
     t->resolve_count++;
     return AP_OK;
+  case OPT_MODEL:
+  case OPT_CANARY: {
+    char *copy;
+    if(!ap_model_id_ok(value)) {
+      snprintf(err, errlen,
+               "--%s: '%.64s' is not a model id (letters, digits, '.', '-', "
+               "'_', ':', '@'; at most %d)",
+               n, ap_has_ctl(value) ? "?" : value, AP_MODEL_ID_MAX - 1);
+      return AP_E_ARG;
+    }
+    if(o->type == OPT_CANARY)
+      return set_str(&t->canary, value, err, errlen);
+    if(t->model_count >= AP_MAX_MODELS) {
+      snprintf(err, errlen, "--%s: at most %d models", n, AP_MAX_MODELS);
+      return AP_E_ARG;
+    }
+    copy = strdup(value);
+    if(!copy) {
+      snprintf(err, errlen, "out of memory");
+      return AP_E_NOMEM;
+    }
+    t->models[t->model_count++] = copy;
+    return AP_OK;
+  }
+  case OPT_PRICE:
+    if(ap_parse_double(value, 0, 1e6, &d)) {
+      snprintf(err, errlen,
+               "--%s: '%s' is not a price in USD per million tokens", n,
+               value);
+      return AP_E_ARG;
+    }
+    *(double *)(void *)(base + o->off) = d;
+    return AP_OK;
   case OPT_STATUS: {
     char *url = NULL;
     const char *v = !strcasecmp(value, "anthropic")
@@ -563,10 +624,12 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
       return AP_E_ARG;
     }
     if(*value && !ap_proxy_url_ok(value)) {
+      char shown[AP_TARGET_TEXT];
+      ap_url_redact(value, shown, sizeof(shown));
       snprintf(err, errlen,
                "--%s: '%s' is not a proxy URL (http://HOST:PORT or "
                "https://HOST:PORT)",
-               n, value);
+               n, shown);
       return AP_E_ARG;
     }
     return set_str(&t->proxy, value, err, errlen);
@@ -668,9 +731,17 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
              t->skew_crit_s, t->skew_warn_s);
     return AP_E_CONFIG;
   }
-  if(t->ca_file && access(t->ca_file, R_OK)) {
-    snprintf(err, errlen, "--ca-file: cannot read %s", t->ca_file);
-    return AP_E_IO;
+  if(t->ca_file) {
+    /* a FIFO or device would block OpenSSL's read past --timeout */
+    int fd = ap_file_open(t->ca_file, "--ca-file", NULL, err, errlen);
+    if(fd < 0)
+      return AP_E_IO;
+    close(fd);
+  }
+  if((t->canary || t->model_count) && t->provider == AP_PROVIDER_HTTPS) {
+    snprintf(err, errlen,
+             "--model and --canary need an API provider (anthropic, openai)");
+    return AP_E_CONFIG;
   }
   if(t->key_file && t->key_env) {
     snprintf(err, errlen, "--key-file and --key-env exclude each other");
@@ -691,6 +762,8 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
   ap_url_redact(t->url, t->url_shown, sizeof(t->url_shown));
   ap_prober_free(t->prober);
   t->prober = NULL;
+  ap_canary_memo_free(t->canary_memo); /* a new configuration */
+  t->canary_memo = NULL;
   if(!t->name)
     rc = set_str(&t->name, t->url_host, err, errlen);
   return rc;
@@ -715,6 +788,10 @@ void ap_target_free(struct ap_target *t)
   ap_cloud_free(t->cloud);
   for(i = 0; i < t->resolve_count; i++)
     free(t->resolve[i]);
+  for(i = 0; i < t->model_count; i++)
+    free(t->models[i]);
+  free(t->canary);
+  ap_canary_memo_free(t->canary_memo);
   ap_secret_free(t->key);
   ap_target_init(t);
 }

@@ -5,12 +5,14 @@
  * fails (or is disabled), and an info callback that notices alerts.
  */
 #include "internal.h"
+#include "file.h"
 #include "strutil.h"
 #include "timeutil.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
 #include <math.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -28,6 +30,43 @@ static int same_file(const char *a, const char *b)
   return !strcmp(ra, rb);
 }
 
+/* Largest CA file read (a full public bundle is ~220 KiB). */
+#define TLS_CA_MAX (8u << 20)
+
+/* Load the certificates and CRLs of the PEM file PATH into STORE through
+ * ap_file_read (no FIFO, no device: OpenSSL's own open would block). 0 on
+ * success, -1 with ERR set (WHAT names the file). */
+static int store_load_file(X509_STORE *store, const char *path,
+                           const char *what, char *err, size_t errlen)
+{
+  STACK_OF(X509_INFO) *infos = NULL;
+  char *pem = NULL;
+  size_t len = 0;
+  BIO *bio = NULL;
+  int i, n = 0, rc = -1;
+  if(ap_file_read(path, what, TLS_CA_MAX, NULL, &pem, &len, err, errlen))
+    return -1;
+  bio = BIO_new_mem_buf(pem, (int)len);
+  if(bio)
+    infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+  for(i = 0; infos && i < sk_X509_INFO_num(infos); i++) {
+    X509_INFO *xi = sk_X509_INFO_value(infos, i);
+    if(xi->x509 && X509_STORE_add_cert(store, xi->x509))
+      n++;
+    if(xi->crl && X509_STORE_add_crl(store, xi->crl))
+      n++;
+  }
+  if(n > 0)
+    rc = 0;
+  else
+    snprintf(err, errlen, "%s: no certificate could be read from %s", what,
+             path);
+  sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  BIO_free(bio);
+  free(pem);
+  return rc;
+}
+
 void *ap_tls_store_new(const char *ca_file, char *err, size_t errlen)
 {
   X509_STORE *store = X509_STORE_new();
@@ -38,9 +77,7 @@ void *ap_tls_store_new(const char *ca_file, char *err, size_t errlen)
     return NULL;
   }
   if(ca_file) {
-    if(!X509_STORE_load_file(store, ca_file)) {
-      snprintf(err, errlen, "--ca-file: no certificate could be read from %s",
-               ca_file);
+    if(store_load_file(store, ca_file, "--ca-file", err, errlen)) {
       X509_STORE_free(store);
       return NULL;
     }
@@ -62,9 +99,9 @@ void *ap_tls_store_new(const char *ca_file, char *err, size_t errlen)
     const char *file = getenv(X509_get_default_cert_file_env());
     if(file && *file && same_file(file, X509_get_default_cert_file()))
       file = NULL; /* the default bundle: the hashed directory has it all */
-    if(file && *file && !X509_STORE_load_file(store, file)) {
-      snprintf(err, errlen, "cannot read %s=%s",
-               X509_get_default_cert_file_env(), file);
+    if(file && *file &&
+       store_load_file(store, file, X509_get_default_cert_file_env(), err,
+                       errlen)) {
       X509_STORE_free(store);
       return NULL;
     }
@@ -95,11 +132,9 @@ static void name_line(const X509_NAME *n, char *out, size_t outlen)
     return;
   X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   len = BIO_get_mem_data(b, &p);
-  if(len > 0) {
-    size_t n2 = (size_t)len < outlen - 1 ? (size_t)len : outlen - 1;
-    memcpy(out, p, n2);
-    out[n2] = '\0';
-  }
+  /* printable, and cut on a character boundary (valid JSON) */
+  if(len > 0)
+    ap_text_copy(out, outlen, p, (size_t)len, 0);
   BIO_free(b);
 }
 
@@ -118,7 +153,10 @@ static void sans_line(X509 *cert, char *out, size_t outlen)
     if(g->type == GEN_DNS) {
       const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
       int l = ASN1_STRING_length(g->d.dNSName);
-      snprintf(buf, sizeof(buf), "DNS:%.*s", l > 50 ? 50 : l, d);
+      /* all of it: an embedded NUL shows as \0, not as the end */
+      memcpy(buf, "DNS:", 4);
+      ap_text_copy(buf + 4, sizeof(buf) - 4, (const char *)d,
+                   l > 0 ? (size_t)l : 0, 1);
     } else if(g->type == GEN_IPADD) {
       const unsigned char *d = ASN1_STRING_get0_data(g->d.iPAddress);
       int l = ASN1_STRING_length(g->d.iPAddress);
@@ -193,6 +231,11 @@ static void leaf_names(struct ap_leaf_cache *lc, X509 *leaf,
   ap_strlcpy(lc->subject, out->cert_subject, sizeof(lc->subject));
   ap_strlcpy(lc->issuer, out->cert_issuer, sizeof(lc->issuer));
   ap_strlcpy(lc->sans, out->cert_sans, sizeof(lc->sans));
+}
+
+void ap_tls_cert_names(void *x509, struct ap_tls_result *out)
+{
+  leaf_names(NULL, x509, out);
 }
 
 static void capture_leaf(struct ap_tls_capture *c, X509_STORE_CTX *xs,

@@ -24,6 +24,10 @@ struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
     return &r->tls.h;
   case AP_LAYER_HTTP:
     return &r->http.h;
+  case AP_LAYER_MODEL:
+    return &r->model.h;
+  case AP_LAYER_INFERENCE:
+    return &r->inference.h;
   case AP_LAYER_AUTH:
   case AP_LAYER_COUNT:
     break;

@@ -14,8 +14,10 @@ libssl-dev libjson-c-dev"
 # template); tinyproxy-bin: a real forward proxy for the proxy layer;
 # curl: the fake's self-check and write_prometheus reads; procps: pgrep/ps
 # in the host tests' cleanup; iproute2, iptables, dnsmasq-base: the
-# network namespaces, firewall rules and DNS server of tests/net
-TEST="$BUILD libcmocka-dev python3 valgrind nagios4-core icinga2-bin
+# network namespaces, firewall rules and DNS server of tests/net;
+# clang-14, libclang-rt-14-dev: the libFuzzer targets of tests/fuzz
+# (libFuzzer, ASan, UBSan runtimes) and the ThreadSanitizer build
+TEST="$BUILD libcmocka-dev clang-14 libclang-rt-14-dev python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
 libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps
 iproute2 iptables dnsmasq-base"

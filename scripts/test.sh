@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh -- install what is missing, build, and run the whole suite:
 # unit tests, the integration scenarios against the TLS fake API, the same
-# under valgrind, then everything again in an ASan+UBSan build.
+# under valgrind, then everything again in an ASan+UBSan build, then the
+# fuzz targets' short runs (tests/fuzz).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
@@ -18,4 +19,9 @@ cmake --build build-asan -j"$j" >/dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure --no-tests=error -j"$j")
+echo "== fuzz build (clang, libFuzzer + ASan + UBSan): short runs"
+CC=clang-14 cmake -S . -B build-fuzz -DAP_FUZZ=ON -DAP_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j"$j" >/dev/null
+(cd build-fuzz && ctest --output-on-failure --no-tests=error -L fuzz)
 echo "== all tests passed"

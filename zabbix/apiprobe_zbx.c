@@ -55,6 +55,8 @@ struct zm_metric { /* ZBX_METRIC */
 
 #define ZM_MAX_TARGETS 256
 #define ZM_DEFAULT_CONF "/etc/zabbix/apiprobe.conf"
+#define ZM_LINE_MAX 2047        /* longest config line, without its LF */
+#define ZM_CONF_MAX (1u << 20) /* largest config file */
 
 struct zm_target {
   struct ap_target t;
@@ -192,49 +194,83 @@ static void zm_setting(struct zm_target *zt, int in_module, char *key,
     zm_conf_error(zt, path, line, err);
 }
 
-static void zm_read_conf(const char *path)
+/* One line of the config (a NUL-terminated copy the caller owns). */
+static void zm_conf_line(char *buf, const char *path, int line,
+                         struct zm_target **pcur, int *pin_module)
 {
-  FILE *f = fopen(path, "r");
-  char buf[2048];
-  struct zm_target *cur = NULL;
-  int line = 0, in_module = 0;
-  if(!f) {
-    fprintf(stderr, "apiprobe module: cannot read %s: no targets\n", path);
+  char *s = zm_trim(buf), *eq;
+  if(!*s || *s == '#' || *s == ';')
+    return;
+  if(*s == '[') {
+    char *close = strchr(s, ']');
+    *pin_module = 0;
+    *pcur = NULL;
+    if(!close || close[1]) {
+      zm_conf_error(NULL, path, line, "a section is [target NAME]");
+      return;
+    }
+    *close = '\0';
+    s = zm_trim(s + 1);
+    if(!strcasecmp(s, "module"))
+      *pin_module = 1;
+    else if(!strncasecmp(s, "target", 6) && isspace((unsigned char)s[6]))
+      *pcur = zm_new_target(zm_trim(s + 7), path, line);
+    else
+      zm_conf_error(NULL, path, line, "unknown section (want [target NAME])");
     return;
   }
-  while(fgets(buf, sizeof(buf), f)) {
-    char *s, *eq;
-    line++;
-    s = zm_trim(buf);
-    if(!*s || *s == '#' || *s == ';')
-      continue;
-    if(*s == '[') {
-      char *close = strchr(s, ']');
-      in_module = 0;
-      cur = NULL;
-      if(!close || close[1]) {
-        zm_conf_error(NULL, path, line, "a section is [target NAME]");
-        continue;
-      }
-      *close = '\0';
-      s = zm_trim(s + 1);
-      if(!strcasecmp(s, "module"))
-        in_module = 1;
-      else if(!strncasecmp(s, "target", 6) && isspace((unsigned char)s[6]))
-        cur = zm_new_target(zm_trim(s + 7), path, line);
-      else
-        zm_conf_error(NULL, path, line, "unknown section (want [target NAME])");
-      continue;
-    }
-    eq = strchr(s, '=');
-    if(!eq) {
-      zm_conf_error(cur, path, line, "not 'option = value'");
-      continue;
-    }
-    *eq = '\0';
-    zm_setting(cur, in_module, zm_trim(s), zm_trim(eq + 1), path, line);
+  eq = strchr(s, '=');
+  if(!eq) {
+    zm_conf_error(*pcur, path, line, "not 'option = value'");
+    return;
   }
-  fclose(f);
+  *eq = '\0';
+  zm_setting(*pcur, *pin_module, zm_trim(s), zm_trim(eq + 1), path, line);
+}
+
+/* The config text BUF[0..LEN) read from PATH: a line longer than
+ * ZM_LINE_MAX or holding a NUL is refused whole (never split into a live
+ * setting), with its file and line. */
+static void zm_parse_conf(const char *buf, size_t len, const char *path)
+{
+  char copy[ZM_LINE_MAX + 1];
+  struct zm_target *cur = NULL;
+  int line = 0, in_module = 0;
+  size_t pos = 0, n;
+  const char *l;
+  while(ap_file_next_line(buf, len, &pos, &l, &n)) {
+    line++;
+    if(n > ZM_LINE_MAX) {
+      char what[96];
+      snprintf(what, sizeof(what),
+               "line too long (%zu bytes, at most %d); refused", n,
+               ZM_LINE_MAX);
+      zm_conf_error(cur, path, line, what);
+      continue;
+    }
+    if(memchr(l, '\0', n)) {
+      zm_conf_error(cur, path, line, "a NUL byte in the line; refused");
+      continue;
+    }
+    memcpy(copy, l, n);
+    copy[n] = '\0';
+    zm_conf_line(copy, path, line, &cur, &in_module);
+  }
+}
+
+static void zm_read_conf(const char *path)
+{
+  char err[AP_TEXT + 64];
+  char *buf = NULL;
+  size_t len = 0;
+  /* no FIFO, no device (APIPROBE_ZABBIX_CONF=/dev/zero), bounded size */
+  if(ap_file_read(path, "config", ZM_CONF_MAX, NULL, &buf, &len, err,
+                  sizeof(err))) {
+    fprintf(stderr, "apiprobe module: %s: no targets\n", err);
+    return;
+  }
+  zm_parse_conf(buf, len, path);
+  free(buf);
 }
 
 static struct zm_target *zm_find(struct zm_request *req,

@@ -14,6 +14,7 @@
 
 struct ap_secret; /* common/secret.h: a loaded key, wiped on free */
 struct ap_prober; /* plugin/: handles kept between probes */
+struct ap_canary_memo; /* plugin/inference.c: the last canary run */
 
 /* Could-not-probe codes (target health is data in the result, not these).
  * Append-only: never renumber or remove. */
@@ -52,7 +53,9 @@ enum ap_state {
   XX(PROXY, "proxy")                                                           \
   XX(TLS, "tls")                                                               \
   XX(HTTP, "http")                                                             \
-  XX(AUTH, "auth")
+  XX(AUTH, "auth")                                                             \
+  XX(MODEL, "model")                                                           \
+  XX(INFERENCE, "inference")
 
 enum ap_layer {
 #define AP_LAYER_GEN(id, name) AP_LAYER_##id,
@@ -76,6 +79,9 @@ enum ap_layer {
   XX(ENV_CLOCK_SKEW_CRIT, ENV, "clock_skew_large", CRITICAL,                   \
      "this host's clock is far off: fix NTP now; certificate checks and "      \
      "signed requests fail with such a clock")                                 \
+  XX(ENV_PROXY_INVALID, ENV, "proxy_url_invalid", CRITICAL,                    \
+     "the proxy variable is not an http:// or https:// proxy URL: fix it, "    \
+     "or unset it, or give --proxy")                                           \
   XX(ENV_CREDENTIALS, ENV, "credentials_unavailable", CRITICAL,                \
      "the instance metadata service gave no credentials: check the instance "  \
      "role / service account, or set the credentials in the environment")     \
@@ -253,7 +259,30 @@ enum ap_layer {
      "(roles/aiplatform.user), or the model is not enabled")                   \
   XX(AUTH_QUOTA_EXCEEDED, AUTH, "quota_exceeded", WARNING,                     \
      "the project's quota for this model and region is exhausted: wait or "    \
-     "request more quota")
+     "request more quota")                                                     \
+  XX(MODEL_NOT_FOUND, MODEL, "model_not_found", CRITICAL,                      \
+     "the model is retired, misspelt or not available to this key: list "      \
+     "the models the key can use (GET /v1/models) and update the id")          \
+  XX(INF_STALLED, INFERENCE, "stream_stalled", CRITICAL,                       \
+     "the stream went silent for --stream-idle-timeout: clients hang like "    \
+     "this; a proxy buffering event streams, or the provider stalls")         \
+  XX(INF_TRUNCATED, INFERENCE, "stream_truncated", CRITICAL,                   \
+     "the stream ended before its final event: a proxy or load balancer cut "  \
+     "it, or the provider dropped it")                                         \
+  XX(INF_OVERLOADED, INFERENCE, "overloaded", WARNING,                         \
+     "the model is overloaded (529 or an overloaded_error event): transient, " \
+     "retry with backoff; persistent means capacity trouble")                  \
+  XX(INF_RATE_LIMITED, INFERENCE, "rate_limited", WARNING,                     \
+     "generation requests are rate limited for this key: lower the rate or "   \
+     "raise the limits")                                                       \
+  XX(INF_MODEL_NOT_FOUND, INFERENCE, "model_not_found", CRITICAL,              \
+     "the canary's model is retired, misspelt or not available to this key")   \
+  XX(INF_API_ERROR, INFERENCE, "api_error", CRITICAL,                          \
+     "the API failed to generate (5xx or an error event): the provider's "     \
+     "side, check its status page")                                            \
+  XX(INF_BAD_RESPONSE, INFERENCE, "bad_response", CRITICAL,                    \
+     "the answer is not a valid event stream (SSE or JSON malformed): a "      \
+     "proxy rewriting it, or an incompatible endpoint")
 
 enum ap_error {
 #define AP_ERROR_GEN(id, layer, name, state, hint) AP_ERR_##id,
@@ -275,6 +304,8 @@ int ap_state_rank(enum ap_state s);
 /* ---- the target: what to probe, filled through the option table ------- */
 
 #define AP_MAX_RESOLVE 8
+#define AP_MAX_MODELS 8
+#define AP_MODEL_ID_MAX 128
 
 /* What answers at the URL: decides headers, the probe path, the rate-limit
  * headers and the classifier, nothing else. */
@@ -316,8 +347,20 @@ struct ap_target {
   char *status_page;    /* Statuspage summary.json URL, NULL = no check */
   char *region;         /* bedrock/vertex: the cloud region */
   char *project;        /* vertex: the Google Cloud project id */
-  char *cloud_model;    /* bedrock/vertex: the model counted against */
+  char *cloud_model;    /* bedrock/vertex: the model counted against
+                           (--model's first, else a default; at finish) */
   struct ap_cloud *cloud; /* credentials and token cache; private */
+  char *models[AP_MAX_MODELS]; /* --model: ids checked for by the model
+                                  layer (free) */
+  int model_count;
+  char *canary;         /* --canary MODEL: the inference layer's model
+                           (spends tokens); NULL = no canary */
+  double stream_idle_timeout_s; /* no event for this long: stalled (10) */
+  double canary_interval_s; /* a target's canary runs at most this often;
+                               within it the last result is reused (300) */
+  double price_input;   /* USD per million input tokens, NAN unknown */
+  double price_output;  /* USD per million output tokens, NAN unknown */
+  struct ap_canary_memo *canary_memo; /* last canary; private to plugin/ */
   /* filled by ap_target_finish(): */
   struct ap_secret *key; /* NULL when no key was found */
   char key_source[128];  /* "env:NAME", "file:PATH" or "none" */
@@ -518,6 +561,44 @@ struct ap_auth_result {
   int should_retry;             /* x-should-retry: 1 true, 0 false, -1 none */
 };
 
+/* One --model id as the provider answered for it. */
+struct ap_model_entry {
+  char id[AP_MODEL_ID_MAX];
+  enum ap_state state;
+  enum ap_error error;          /* model_not_found, or an http/auth error */
+  char display_name[AP_TEXT / 2]; /* when the provider gives one */
+  long status;                  /* HTTP status of the answer, 0 none */
+  char reason[AP_TEXT / 2];
+};
+
+/* --model: is each model served to this key (GET /v1/models/{id}, free).
+ * The layer's state is the worst of its models'. */
+struct ap_model_result {
+  struct ap_layer_head h;
+  int count;
+  struct ap_model_entry models[AP_MAX_MODELS];
+};
+
+/* --canary: one streaming generation of max 1 token (spends tokens). */
+struct ap_inference_result {
+  struct ap_layer_head h;       /* time_s: the whole canary request */
+  char model[AP_MODEL_ID_MAX];
+  long status;
+  char request_id[96];
+  double ttft_s;                /* request sent -> first content delta */
+  double stream_s;              /* request sent -> message_stop / [DONE] */
+  double max_gap_s;             /* longest silence between two events */
+  char stop_reason[32];
+  double input_tokens;          /* from the usage events, NAN none */
+  double output_tokens;
+  double cost_usd;              /* only with --price-input/--price-output */
+  long events;                  /* server-sent events received */
+  char error_type[64];          /* the API's error.type, "" none */
+  int reused;                   /* within --canary-interval: the last
+                                   run's result, not a new request */
+  double age_s;                 /* how old that run is (0 when fresh) */
+};
+
 /* The provider's status page (--status-page): beside the live probe, it
  * never changes the verdict's state, only its reason. */
 struct ap_status_result {
@@ -558,6 +639,8 @@ struct ap_result {
   struct ap_tls_result tls;
   struct ap_http_result http;
   struct ap_auth_result auth;
+  struct ap_model_result model;
+  struct ap_inference_result inference;
   struct ap_status_result status_page;
   double total_s;
   int attempts;
@@ -565,6 +648,18 @@ struct ap_result {
   long curl_code;               /* for --verbose diagnosis */
   char curl_error[AP_TEXT];
 };
+
+/* Files a face reads itself (a config file): common/file.h declares these
+ * (documented there); repeated here so a face includes this header only.
+ * ap_file_read never blocks on a FIFO or device and refuses any file that
+ * is not regular or is bigger than MAX; ap_file_next_line walks lines
+ * without cutting them. */
+struct stat;
+int ap_file_read(const char *path, const char *what, size_t max,
+                 struct stat *pst, char **pbuf, size_t *plen, char *err,
+                 size_t errlen);
+int ap_file_next_line(const char *buf, size_t len, size_t *pos,
+                      const char **pline, size_t *plinelen);
 
 /* Initialise the library (curl, OpenSSL). Call once per process before any
  * other call, from one thread (a host's init hook). */
@@ -592,6 +687,23 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
  * Returns what snprintf returns. */
 int ap_verdict_line(const struct ap_result *r, int with_state, char *buf,
                     size_t n);
+
+/* One line on the model layer's ids ("claude-x ok (Claude X), old-id
+ * model_not_found") and on the canary ("claude-x: first token 0.41 s,
+ * stream 0.44 s, max gap 0.30 s, 8+1 tokens, stop max_tokens; reused, 120
+ * s old") for the human faces; "" when the layer was not run. Return what
+ * snprintf returns. */
+int ap_model_summary(const struct ap_result *r, char *buf, size_t n);
+int ap_inference_summary(const struct ap_result *r, char *buf, size_t n);
+
+/* What every --help says about cost: the canary spends tokens, nothing
+ * else does. */
+#define AP_COST_NOTE                                                           \
+  "Cost: every check is free (no tokens) except --canary MODEL, which "       \
+  "sends one\nstreaming generation of at most 1 output token to MODEL: "      \
+  "about 8 input + 1\noutput tokens per run (billed by the provider), at "    \
+  "most once per\n--canary-interval (300 s) in the collectd and Zabbix "      \
+  "modules.\n"
 
 /* Layer head by index, for renderers and adapters. */
 const struct ap_layer_head *ap_result_layer(const struct ap_result *r,

@@ -82,6 +82,7 @@ static const char *reason(int status)
   case 402: return "Payment Required";
   case 403: return "Forbidden";
   case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
   case 429: return "Too Many Requests";
   case 431: return "Request Header Fields Too Large";
   case 500: return "Internal Server Error";
@@ -227,6 +228,109 @@ static int is_bearer(const char *auth)
   return auth && !strncasecmp(auth, "Bearer ", 7);
 }
 
+/* The models the fake serves (GET /v1/models/{id}, the model of a
+ * generation request); an alias resolves to its dated id as the real API
+ * does. Anything else is retired or unknown: 404 "model: ID". */
+static const struct {
+  const char *id;
+  const char *alias;
+  const char *name;
+  const char *created;
+} models[] = {
+  { "claude-x", NULL, "Claude X", "2025-05-14T00:00:00Z" },
+  { "claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "Claude Sonnet 4.5",
+    "2025-09-29T00:00:00Z" },
+  { "claude-haiku-4-5-20251001", "claude-haiku-4-5", "Claude Haiku 4.5",
+    "2025-10-15T00:00:00Z" },
+  { "gpt-x", NULL, NULL, NULL },
+};
+
+int api_model_find(const char *id)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+    if (!strcmp(models[i].id, id) ||
+        (models[i].alias && !strcmp(models[i].alias, id)))
+      return (int)i;
+  return -1;
+}
+
+const char *api_model_id(int i)
+{
+  return models[i].id;
+}
+
+/* The id in "/v1/models/ID[?query]" (PATHLEN excludes the query) into OUT;
+ * 0 when the target is another path. */
+static int model_path_id(const char *target, size_t pathlen, char *out,
+                         size_t n)
+{
+  static const char pre[] = "/v1/models/";
+  size_t len;
+
+  if (pathlen <= sizeof(pre) - 1 || strncmp(target, pre, sizeof(pre) - 1))
+    return 0;
+  len = pathlen - (sizeof(pre) - 1);
+  if (len >= n || memchr(target + sizeof(pre) - 1, '/', len))
+    return 0;
+  memcpy(out, target + sizeof(pre) - 1, len);
+  out[len] = '\0';
+  return 1;
+}
+
+static int path_is(const char *target, size_t pathlen, const char *p)
+{
+  return pathlen == strlen(p) && !strncmp(target, p, pathlen);
+}
+
+int api_route_known(const char *target, size_t pathlen)
+{
+  char id[128];
+
+  return path_is(target, pathlen, "/v1/models") ||
+         path_is(target, pathlen, "/v1/messages") ||
+         model_path_id(target, pathlen, id, sizeof(id));
+}
+
+int api_is_generation(const struct request *r)
+{
+  size_t pathlen = strcspn(r->target, "?");
+
+  return !strcmp(r->method, "POST") &&
+         (path_is(r->target, pathlen, "/v1/messages") ||
+          path_is(r->target, pathlen, "/v1/chat/completions"));
+}
+
+/* The value of "NAME": "..." in a JSON BODY, crudely (the fake's own
+ * requests are flat): 0 with OUT set, -1 when absent. */
+int api_body_str(const char *body, const char *name, char *out, size_t n)
+{
+  char key[64];
+  const char *p;
+  size_t len;
+
+  snprintf(key, sizeof(key), "\"%s\"", name);
+  p = strstr(body, key);
+  if (!p)
+    return -1;
+  p += strlen(key);
+  p += strspn(p, " \t\r\n");
+  if (*p++ != ':')
+    return -1;
+  p += strspn(p, " \t\r\n");
+  if (*p == '"') {
+    len = strcspn(++p, "\"");
+  } else {
+    len = strcspn(p, ",} \t\r\n");
+  }
+  if (len >= n)
+    len = n - 1;
+  memcpy(out, p, len);
+  out[len] = '\0';
+  return 0;
+}
+
 /*
  * The checks of an API-like scenario, in the order of the brief: path
  * prefix, key presence, bearer, key value, version, route.  Returns 1 with
@@ -269,8 +373,7 @@ static int api_checks(const struct api_env *env, const struct request *r,
     api_error(rp, 400, "invalid_request_error", msg, NULL);
     return 1;
   }
-  if (pathlen != strlen("/v1/models") ||
-      strncmp(r->target, "/v1/models", pathlen)) {
+  if (!api_route_known(r->target, pathlen)) {
     api_error(rp, 404, "not_found_error", "Not Found", NULL);
     return 1;
   }
@@ -345,6 +448,70 @@ static void api_answer(const struct api_env *env, const struct scenario *sc,
     answer_ok(env, rp);
     break;
   }
+}
+
+/* GET /v1/models/{id}: the model object, or 404 "model: ID". */
+static void answer_model(const struct api_env *env, const char *id,
+                         struct reply *rp)
+{
+  int i = api_model_find(id);
+  char msg[200];
+
+  org_header(rp, env);
+  if (i < 0 || !models[i].name) {
+    snprintf(msg, sizeof(msg), "model: %.150s", id);
+    api_error(rp, 404, "not_found_error", msg, NULL);
+    return;
+  }
+  rp->status = 200;
+  rp->api = 1;
+  rp->edge = 1;
+  buf_str(&rp->body, "{\"type\":\"model\",\"id\":");
+  buf_json_str(&rp->body, models[i].id);
+  buf_str(&rp->body, ",\"display_name\":");
+  buf_json_str(&rp->body, models[i].name);
+  buf_str(&rp->body, ",\"created_at\":");
+  buf_json_str(&rp->body, models[i].created);
+  buf_str(&rp->body, "}");
+}
+
+/* Which answer is an error of the scenario itself (before any route). */
+static int scenario_fails(const struct scenario *sc, unsigned long seq)
+{
+  switch (sc->kind) {
+  case SCN_FORBIDDEN:
+  case SCN_RATE_LIMITED:
+  case SCN_SPEND_LIMIT:
+  case SCN_OVERLOADED:
+  case SCN_SERVER_ERROR:
+  case SCN_API_TIMEOUT:
+  case SCN_BILLING:
+  case SCN_CREDIT:
+    return 1;
+  case SCN_FLAKY:
+    return seq <= (unsigned long)sc->flaky_n;
+  default:
+    return 0;
+  }
+}
+
+/* Routes an API request that passed the checks. */
+static void api_route(const struct api_env *env, const struct scenario *sc,
+                      const struct request *r, unsigned long seq,
+                      struct reply *rp)
+{
+  size_t pathlen = strcspn(r->target, "?");
+  char id[128];
+
+  if (scenario_fails(sc, seq))
+    api_answer(env, sc, seq, rp);
+  else if (model_path_id(r->target, pathlen, id, sizeof(id)))
+    answer_model(env, id, rp);
+  else if (path_is(r->target, pathlen, "/v1/messages") &&
+           strcmp(r->method, "POST"))
+    api_error(rp, 405, "invalid_request_error", "Method Not Allowed", NULL);
+  else
+    api_answer(env, sc, seq, rp);
 }
 
 static void cloudflare_520(struct reply *rp)
@@ -494,9 +661,10 @@ static void openai_error(struct reply *rp, int status, const char *msg,
   buf_str(&rp->body, body);
 }
 
-static void openai_answer(const struct api_env *env,
-                          const struct scenario *sc, const struct request *r,
-                          struct reply *rp)
+/* Auth and the scenario's own refusals; 1 when RP holds the answer. */
+static int openai_checks(const struct api_env *env,
+                         const struct scenario *sc, const struct request *r,
+                         struct reply *rp)
 {
   const char *auth = r->authorization;
   char line[160];
@@ -512,21 +680,21 @@ static void openai_answer(const struct api_env *env,
                  "API key in an Authorization header using Bearer auth "
                  "(i.e. Authorization: Bearer YOUR_KEY).",
                  "invalid_request_error", NULL);
-    return;
+    return 1;
   }
   if (strcmp(auth + 7, env->valid_key)) {
     openai_error(rp, 401,
                  "Incorrect API key provided: sk-...0000. You can find your "
                  "API key at https://platform.openai.com/account/api-keys.",
                  "invalid_request_error", "invalid_api_key");
-    return;
+    return 1;
   }
   if (!strcmp(sc->indicator, "quota")) {
     openai_error(rp, 429,
                  "You exceeded your current quota, please check your plan "
                  "and billing details.",
                  "insufficient_quota", "insufficient_quota");
-    return;
+    return 1;
   }
   if (!strcmp(sc->indicator, "rate_limited")) {
     buf_str(&rp->hdr, "x-ratelimit-limit-requests: 500\r\n"
@@ -538,7 +706,7 @@ static void openai_answer(const struct api_env *env,
                       "retry-after: 2\r\n");
     openai_error(rp, 429, "Rate limit reached for requests", "requests",
                  "rate_limit_exceeded");
-    return;
+    return 1;
   }
   rp->status = 200;
   buf_str(&rp->hdr, "x-ratelimit-limit-requests: 10000\r\n"
@@ -547,9 +715,138 @@ static void openai_answer(const struct api_env *env,
                     "x-ratelimit-limit-tokens: 1000000\r\n"
                     "x-ratelimit-remaining-tokens: 999990\r\n"
                     "x-ratelimit-reset-tokens: 6m0s\r\n");
+  return 0;
+}
+
+/* OpenAI's answer to an unknown model (GET /v1/models/{id} and chat). */
+static void openai_no_model(struct reply *rp, const char *id)
+{
+  char msg[300];
+  size_t i, o = 0;
+  char clean[128];
+
+  for (i = 0; id[i] && o + 1 < sizeof(clean); i++)
+    if (id[i] != '"' && id[i] != '\\' && (unsigned char)id[i] >= 0x20)
+      clean[o++] = id[i];
+  clean[o] = '\0';
+  snprintf(msg, sizeof(msg),
+           "The model '%s' does not exist or you do not have access to it.",
+           clean);
+  openai_error(rp, 404, msg, "invalid_request_error", "model_not_found");
+}
+
+static void openai_answer(const struct api_env *env,
+                          const struct scenario *sc, const struct request *r,
+                          struct reply *rp)
+{
+  size_t pathlen = strcspn(r->target, "?");
+  char id[128];
+
+  if (openai_checks(env, sc, r, rp))
+    return;
+  if (model_path_id(r->target, pathlen, id, sizeof(id))) {
+    if (strcmp(id, "gpt-x")) {
+      openai_no_model(rp, id);
+      return;
+    }
+    buf_str(&rp->body, "{\"id\":\"gpt-x\",\"object\":\"model\","
+                       "\"created\":1686935002,\"owned_by\":\"openai\"}");
+    return;
+  }
   buf_str(&rp->body, "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-x\","
                      "\"object\":\"model\",\"created\":1686935002,"
                      "\"owned_by\":\"openai\"}]}");
+}
+
+/* A whole (not streamed) Messages answer, for a request without
+ * "stream": true. */
+static void answer_message(const struct api_env *env, const char *model,
+                           struct reply *rp)
+{
+  char id[25];
+
+  rand_base58(id, 24);
+  rp->status = 200;
+  rp->api = 1;
+  rp->edge = 1;
+  org_header(rp, env);
+  ratelimit_headers(rp, 1000, 999, 60);
+  buf_printf(&rp->body,
+             "{\"id\":\"msg_%s\",\"type\":\"message\",\"role\":"
+             "\"assistant\",\"model\":\"%s\",\"content\":[{\"type\":"
+             "\"text\",\"text\":\"Hi\"}],\"stop_reason\":\"max_tokens\","
+             "\"stop_sequence\":null,\"usage\":{\"input_tokens\":%d,"
+             "\"output_tokens\":1}}",
+             id, model, API_INPUT_TOKENS);
+}
+
+static void generation_model(const struct request *r, char *model,
+                             size_t modellen, long *max_tokens)
+{
+  char v[32];
+
+  model[0] = '\0';
+  *max_tokens = 16;
+  api_body_str(r->body, "model", model, modellen);
+  if ((!api_body_str(r->body, "max_tokens", v, sizeof(v)) ||
+       !api_body_str(r->body, "max_completion_tokens", v, sizeof(v))) &&
+      parse_long(v, 1, 1000000, max_tokens))
+    *max_tokens = 16;
+}
+
+int api_generation_begin(const struct api_env *env, const struct scenario *sc,
+                         const struct request *r, unsigned long seq,
+                         struct buf *out, char *model, size_t modellen,
+                         long *max_tokens)
+{
+  struct reply rp;
+  char stream[16];
+  int streaming = 0;
+
+  reply_init(&rp, sc);
+  generation_model(r, model, modellen, max_tokens);
+  if (api_body_str(r->body, "stream", stream, sizeof(stream)))
+    stream[0] = '\0';
+  if (sc->kind == SCN_OPENAI) {
+    if (openai_checks(env, sc, r, &rp))
+      ;
+    else if (strcmp(model, "gpt-x"))
+      openai_no_model(&rp, model);
+    else if (strcmp(stream, "true"))
+      buf_str(&rp.body, "{\"object\":\"chat.completion\",\"choices\":[]}");
+    else
+      streaming = 1;
+  } else if (fixed_answer(sc, &rp) || api_checks(env, r, &rp))
+    ;
+  else if (scenario_fails(sc, seq))
+    api_answer(env, sc, seq, &rp);
+  else if (!model[0])
+    api_error(&rp, 400, "invalid_request_error", "model: Field required",
+              NULL);
+  else if (api_model_find(model) < 0 || !models[api_model_find(model)].name) {
+    char msg[200];
+
+    snprintf(msg, sizeof(msg), "model: %.150s", model);
+    api_error(&rp, 404, "not_found_error", msg, NULL);
+  } else if (strcmp(stream, "true"))
+    answer_message(env, model, &rp);
+  else {
+    streaming = 1;
+    rp.status = 200;
+    rp.api = 1;
+    rp.edge = 1;
+    org_header(&rp, env);
+    ratelimit_headers(&rp, 1000, 999, 60);
+  }
+  if (streaming) {
+    rp.status = 200;
+    rp.ctype = "text/event-stream; charset=utf-8";
+    rp.length = -1;
+    buf_str(&rp.hdr, "cache-control: no-cache\r\n");
+  }
+  reply_render(&rp, streaming, out);
+  reply_free(&rp);
+  return !streaming;
 }
 
 void api_respond(const struct api_env *env, const struct scenario *sc,
@@ -561,7 +858,7 @@ void api_respond(const struct api_env *env, const struct scenario *sc,
   if (sc->kind == SCN_OPENAI)
     openai_answer(env, sc, r, &rp);
   else if (!fixed_answer(sc, &rp) && !api_checks(env, r, &rp))
-    api_answer(env, sc, seq, &rp);
+    api_route(env, sc, r, seq, &rp);
   reply_render(&rp, !strcmp(r->method, "HEAD"), out);
   reply_free(&rp);
 }

@@ -43,6 +43,36 @@ void api_respond(const struct api_env *env, const struct scenario *sc,
 void api_stream_head(const struct api_env *env, const struct scenario *sc,
                      long long length, struct buf *out);
 
+/* Input tokens the fake counts for any generation request. */
+#define API_INPUT_TOKENS 8
+
+/* Is R a generation request (POST /v1/messages, /v1/chat/completions)? */
+int api_is_generation(const struct request *r);
+
+/* Does the fake serve TARGET's path (PATHLEN bytes, query excluded)? */
+int api_route_known(const char *target, size_t pathlen);
+
+/* Index of model ID (or alias) in the fake's table, -1 when unknown. */
+int api_model_find(const char *id);
+/* The dated id of model I. */
+const char *api_model_id(int i);
+
+/* "NAME": value of a flat JSON BODY into OUT; 0, or -1 when absent. */
+int api_body_str(const char *body, const char *name, char *out, size_t n);
+
+/*
+ * The start of the answer to a generation request R: returns 1 when OUT
+ * holds a complete answer (an error: checks, the scenario's refusal, an
+ * unknown model; or a whole message when "stream" is not true), 0 when
+ * OUT holds the 200 text/event-stream head (chunked) and the caller
+ * streams the events.  MODEL gets the requested model, MAX_TOKENS the
+ * token limit asked (16 when absent).
+ */
+int api_generation_begin(const struct api_env *env, const struct scenario *sc,
+                         const struct request *r, unsigned long seq,
+                         struct buf *out, char *model, size_t modellen,
+                         long *max_tokens);
+
 /* Appends a Cloudflare-style HTML error (400, 431) for unparsable input. */
 void api_edge_error(int status, struct buf *out);
 

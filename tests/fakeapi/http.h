@@ -23,6 +23,10 @@ struct request {
   int nversion;                /* how many anthropic-version headers */
   long content_length;         /* -1 when absent or unparsable */
   int chunked;                 /* transfer-encoding: chunked */
+  char body[4096];             /* the body's first bytes (generation
+                                  requests are read for model, stream and
+                                  max_tokens), NUL-terminated */
+  size_t body_len;
 };
 
 /*

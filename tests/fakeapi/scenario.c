@@ -14,7 +14,8 @@ enum scn_param {
   PARAM_SKEW,
   PARAM_SLOW,
   PARAM_FLAKY,
-  PARAM_WORD
+  PARAM_WORD,
+  PARAM_TTFT
 };
 
 struct scn_def {
@@ -79,6 +80,14 @@ static const struct scn_def scn_defs[] = {
   { "flaky", SCN_FLAKY, "good", SCN_TLS_12_13, PARAM_FLAKY },
   { "statuspage", SCN_STATUSPAGE, "good", SCN_TLS_12_13, PARAM_WORD },
   { "openai", SCN_OPENAI, "good", SCN_TLS_12_13, PARAM_WORD },
+  { "stream_slow", SCN_STREAM_SLOW, "good", SCN_TLS_12_13, PARAM_TTFT },
+  { "stream_stall", SCN_STREAM_STALL, "good", SCN_TLS_12_13, PARAM_NONE },
+  { "stream_cut", SCN_STREAM_CUT, "good", SCN_TLS_12_13, PARAM_NONE },
+  { "stream_error", SCN_STREAM_ERROR, "good", SCN_TLS_12_13, PARAM_WORD },
+  { "stream_malformed", SCN_STREAM_MALFORMED, "good", SCN_TLS_12_13,
+    PARAM_NONE },
+  { "stream_endless", SCN_STREAM_ENDLESS, "good", SCN_TLS_12_13,
+    PARAM_NONE },
 };
 
 #define SCN_NDEFS (sizeof(scn_defs) / sizeof(scn_defs[0]))
@@ -111,12 +120,19 @@ static int set_param(const struct scn_def *d, const char *arg,
       return -1;
     }
     return 0;
+  case PARAM_TTFT:
+    if (parse_long(arg, 0, 86400L * 1000, &out->first_token_ms)) {
+      snprintf(err, errlen, "stream_slow needs ':MS' (milliseconds, >= 0)");
+      return -1;
+    }
+    return 0;
   case PARAM_WORD:
     if (!arg || !*arg || strlen(arg) >= sizeof(out->indicator) ||
         strspn(arg, "abcdefghijklmnopqrstuvwxyz_") != strlen(arg)) {
       snprintf(err, errlen,
                "%s needs ':WORD' (statuspage: none, minor, major, critical, "
-               "maintenance or any word; openai: ok, rate_limited, quota)",
+               "maintenance or any word; openai: ok, rate_limited, quota; "
+               "stream_error: overloaded, api, rate_limit ...)",
                d->name);
       return -1;
     }

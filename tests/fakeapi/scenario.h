@@ -42,7 +42,14 @@ enum scn_kind {
   SCN_PLAIN_HTTP,
   SCN_FLAKY,
   SCN_STATUSPAGE,
-  SCN_OPENAI
+  SCN_OPENAI,
+  /* as ok, but a streamed generation request misbehaves: */
+  SCN_STREAM_SLOW,      /* first content delta after first_token_ms */
+  SCN_STREAM_STALL,     /* nothing more after the first delta */
+  SCN_STREAM_CUT,       /* connection closed before message_stop */
+  SCN_STREAM_ERROR,     /* an error event (indicator + "_error") */
+  SCN_STREAM_MALFORMED, /* an event whose data is not JSON */
+  SCN_STREAM_ENDLESS    /* deltas every 100 ms, never message_stop */
 };
 
 /* Which TLS versions a listener accepts. */
@@ -60,6 +67,7 @@ struct scenario {
   long skew_s;         /* added to the Date header and reset times */
   long delay_ms;       /* wait after the request, before the status line */
   long flaky_n;        /* flaky: the first N requests get 529 */
+  long first_token_ms; /* stream_slow: message_start -> first delta */
   char indicator[16];  /* statuspage: the status.indicator served */
 };
 

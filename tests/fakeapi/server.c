@@ -26,6 +26,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "stream.h"
 #include "util.h"
 
 #define IO_TIMEOUT_S 60            /* a silent peer frees its thread */
@@ -71,6 +72,8 @@ struct server {
   FILE *log;
   struct api_env env;
   char org_id[40];
+  unsigned long requests;     /* requests read, all listeners, under mu */
+  unsigned long generations;  /* generation requests (tokens!), under mu */
   struct listener *ls;
   size_t nls;
 };
@@ -274,14 +277,29 @@ static int read_request(SSL *ssl, struct request *r)
   }
 }
 
-/* Reads and drops a content-length body (up to BODY_CAP). */
-static void read_body(SSL *ssl, const struct request *r)
+/* Keeps the body's first bytes in r->body, from BUF (N bytes). */
+static void keep_body(struct request *r, const char *buf, size_t n)
+{
+  size_t room = sizeof(r->body) - 1 - r->body_len;
+
+  if (n > room)
+    n = room;
+  memcpy(r->body + r->body_len, buf, n);
+  r->body_len += n;
+  r->body[r->body_len] = '\0';
+}
+
+/* Reads a content-length body (up to BODY_CAP), keeping its start. */
+static void read_body(SSL *ssl, struct request *r)
 {
   long left;
   char scratch[4096];
 
+  r->body_len = 0;
+  r->body[0] = '\0';
   if (r->content_length <= 0)
     return;
+  keep_body(r, r->raw + r->head_len, r->len - r->head_len);
   left = r->content_length - (long)(r->len - r->head_len);
   if (left > BODY_CAP)
     left = BODY_CAP;
@@ -293,6 +311,7 @@ static void read_body(SSL *ssl, const struct request *r)
       want = (size_t)left;
     if (SSL_read_ex(ssl, scratch, want, &n) != 1)
       return;
+    keep_body(r, scratch, n);
     left -= (long)n;
   }
 }
@@ -456,16 +475,120 @@ static int answer_special(struct conn *c, SSL *ssl)
   return 1;
 }
 
+/*=== Generation requests (streamed) ======================================*/
+
+struct conn_io {
+  struct conn *c;
+  SSL *ssl;
+};
+
+static int io_send(void *ctx, const void *p, size_t n)
+{
+  struct conn_io *io = ctx;
+
+  return ssl_send(io->ssl, p, n);
+}
+
+static int io_pause(void *ctx, long ms)
+{
+  struct conn_io *io = ctx;
+
+  return wait_stop(io->c->l->srv, ms);
+}
+
+static void io_hang(void *ctx)
+{
+  struct conn_io *io = ctx;
+
+  wait_stop(io->c->l->srv, -1);
+}
+
+/* POST /v1/messages or /v1/chat/completions: an error or whole answer, or
+ * the event stream. */
+static void answer_generation(struct conn *c, SSL *ssl, unsigned long seq)
+{
+  struct server *s = c->l->srv;
+  const struct scenario *sc = c->l->sc;
+  struct conn_io cio;
+  struct stream_io io;
+  struct buf out;
+  char model[128];
+  long max_tokens;
+  int whole, rc;
+
+  buf_init(&out);
+  whole = api_generation_begin(&s->env, sc, &c->req, seq, &out, model,
+                               sizeof(model), &max_tokens);
+  rc = ssl_send(ssl, out.p, out.len);
+  buf_free(&out);
+  if (rc) {
+    conn_close(c, 0);
+    return;
+  }
+  if (whole) {
+    finish_tls(c, ssl);
+    return;
+  }
+  cio.c = c;
+  cio.ssl = ssl;
+  io.send = io_send;
+  io.pause = io_pause;
+  io.hang = io_hang;
+  io.ctx = &cio;
+  if (sc->kind == SCN_OPENAI)
+    rc = stream_openai(&io, &c->req, max_tokens);
+  else
+    rc = stream_anthropic(&io, sc, model, max_tokens);
+  if (rc == STREAM_DONE)
+    finish_tls(c, ssl);
+  else
+    conn_close(c, 0); /* no close_notify: the stream is cut */
+}
+
+/* GET /fake/stats: the counters the tests read (no key needed). */
+static int answer_stats(struct conn *c, SSL *ssl)
+{
+  struct server *s = c->l->srv;
+  struct buf out, body;
+  unsigned long req, gen;
+
+  if (strcmp(c->req.method, "GET") || strcmp(c->req.target, "/fake/stats"))
+    return 0;
+  pthread_mutex_lock(&s->mu);
+  req = s->requests;
+  gen = s->generations;
+  pthread_mutex_unlock(&s->mu);
+  buf_init(&body);
+  buf_printf(&body, "{\"requests\":%lu,\"generation_requests\":%lu}\n",
+             req, gen);
+  buf_init(&out);
+  buf_printf(&out,
+             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+             "content-length: %zu\r\nconnection: close\r\n\r\n%s",
+             body.len, body.p);
+  if (ssl_send(ssl, out.p, out.len) == 0)
+    finish_tls(c, ssl);
+  else
+    conn_close(c, 0);
+  buf_free(&out);
+  buf_free(&body);
+  return 1;
+}
+
 static void answer(struct conn *c, SSL *ssl, unsigned long seq)
 {
   struct server *s = c->l->srv;
   const struct scenario *sc = c->l->sc;
   struct buf out;
 
-  if (answer_special(c, ssl))
+  if (answer_stats(c, ssl) || answer_special(c, ssl))
     return;
   if (sc->delay_ms > 0 && wait_stop(s, sc->delay_ms)) {
     conn_close(c, 0);
+    return;
+  }
+  if (api_is_generation(&c->req)) {
+    answer_generation(c, ssl, seq);
     return;
   }
   buf_init(&out);
@@ -518,6 +641,9 @@ static void serve_tls(struct conn *c)
   log_request(s, l, &c->req);
   pthread_mutex_lock(&s->mu);
   seq = ++l->nreq;
+  s->requests++;
+  if (api_is_generation(&c->req))
+    s->generations++;
   pthread_mutex_unlock(&s->mu);
   read_body(ssl, &c->req);
   answer(c, ssl, seq);

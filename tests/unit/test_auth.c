@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "secret.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -377,6 +378,83 @@ static void test_auth_reason_text(void **state)
   assert_non_null(strstr(auth.h.reason, "no access to this workspace"));
 }
 
+/* Does S hold a byte a terminal or log would act on (C0, DEL, C1)? */
+static int has_control(const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  for(; *p; p++) {
+    if(*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+                                    p[1] <= 0x9f))
+      return 1;
+  }
+  return 0;
+}
+
+/* Issue 13, defect 4: an API error message with ESC/OSC/CR/LF forged a
+ * "verdict: ok" line; the reason carries no control character now. */
+static void test_auth_control_chars(void **state)
+{
+  static const char body[] =
+    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_"
+    "error\\u001b[2J\",\"message\":\"bad\\u001b]0;pwned\\u0007\\r\\n"
+    "verdict: ok \\u009b31m\\u007f\"}}";
+  struct ap_auth_result auth;
+  struct ap_answer a = {0};
+  (void)state;
+  init_auth(&auth);
+  a.status = 400;
+  a.body = body;
+  a.body_len = strlen(body);
+  a.content_type = "application/json";
+  a.has_request_id = 1;
+  a.key_sent = 1;
+  ap_auth_classify(&a, &auth);
+  assert_non_null(strstr(auth.h.reason, "verdict: ok"));
+  assert_false(has_control(auth.h.reason));
+  assert_false(has_control(auth.error_type));
+}
+
+/* Issue 13, defect 5: a long key that does not start with sk-, echoed
+ * near the message's cut, leaked its head through the probe's redaction
+ * (ap_redact after the cut); no run of 16 of its characters survives. */
+static void test_auth_key_near_cut(void **state)
+{
+  static const char key[] =
+    "gw-live-0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEF";
+  struct ap_secret s;
+  struct ap_auth_result auth;
+  struct ap_answer a = {0};
+  char body[512];
+  size_t i;
+  (void)state;
+  s.value = (char *)(uintptr_t)key;
+  s.len = strlen(key);
+  snprintf(body, sizeof(body),
+           "{\"type\":\"error\",\"error\":{\"type\":\"authentication_"
+           "error\",\"message\":\"%.112s%s is not a valid key\"}}",
+           "The gateway rejected the credential presented in the request "
+           "header; the credential that was presented is this one: ......",
+           key);
+  init_auth(&auth);
+  a.status = 401;
+  a.body = body;
+  a.body_len = strlen(body);
+  a.content_type = "application/json";
+  a.has_request_id = 1;
+  a.key_sent = 1;
+  a.key = &s;
+  ap_auth_classify(&a, &auth);
+  ap_redact(auth.h.reason, sizeof(auth.h.reason), &s); /* as the probe */
+  for(i = 0; i + 16 <= s.len; i++) {
+    char run[17];
+    memcpy(run, key + i, 16);
+    run[16] = '\0';
+    if(strstr(auth.h.reason, run))
+      print_error("run '%s' of the key in '%s'\n", run, auth.h.reason);
+    assert_null(strstr(auth.h.reason, run));
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -385,6 +463,8 @@ int main(void)
     cmocka_unit_test(test_auth_deep_nesting),
     cmocka_unit_test(test_auth_body_len_bounds),
     cmocka_unit_test(test_auth_reason_text),
+    cmocka_unit_test(test_auth_control_chars),
+    cmocka_unit_test(test_auth_key_near_cut),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

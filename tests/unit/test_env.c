@@ -364,6 +364,51 @@ static void test_env_host_facts(void **state)
   ap_target_free(&t);
 }
 
+/* Issue 13, defect 3: HTTPS_PROXY='ftp://alice:PASS@host:1' put the
+ * password into the verdict (libcurl's error quotes the URL), and a bad
+ * --proxy's usage error echoed it. The environment's proxy is judged like
+ * --proxy now, and no text of the result or error holds the password. */
+static void test_env_proxy_invalid_masked(void **state)
+{
+  static const char pass[] = "s3cretPass";
+  struct ap_target t;
+  struct ap_result r;
+  char err[512] = "";
+  char *json = NULL;
+  int i;
+  (void)state;
+  ap_target_init(&t);
+  assert_int_equal(ap_target_set(&t, "proxy", "ftp://alice:s3cretPass@h:1",
+                                 err, sizeof(err)),
+                   AP_E_ARG);
+  assert_null(strstr(err, pass));
+  assert_int_equal(
+    ap_target_set(&t, "url", "https://127.0.0.1:1/v1/models", err,
+                  sizeof(err)),
+    AP_OK);
+  assert_int_equal(ap_target_set(&t, "timeout", "2", err, sizeof(err)),
+                   AP_OK);
+  assert_int_equal(ap_target_finish(&t, err, sizeof(err)), AP_OK);
+  setenv("HTTPS_PROXY", "ftp://alice:s3cretPass@127.0.0.1:1", 1);
+  memset(&r, 0, sizeof(r));
+  assert_int_equal(ap_probe_run(&t, &r), AP_OK);
+  unsetenv("HTTPS_PROXY");
+  assert_int_equal(ap_render_json(&r, 0, &json), AP_OK);
+  if(strstr(json, pass))
+    print_error("%s\n", json);
+  assert_null(strstr(json, pass));
+  for(i = 0; i < AP_LAYER_COUNT; i++)
+    assert_null(strstr(ap_result_layer(&r, (enum ap_layer)i)->reason, pass));
+  assert_null(strstr(r.verdict.reason, pass));
+  assert_null(strstr(r.curl_error, pass));
+  /* judged like --proxy: the env layer says the variable is unusable */
+  assert_int_equal(r.verdict.layer, AP_LAYER_ENV);
+  assert_string_equal(ap_error_name(r.verdict.error), "proxy_url_invalid");
+  assert_non_null(strstr(r.verdict.reason, "HTTPS_PROXY"));
+  free(json);
+  ap_target_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -372,6 +417,7 @@ int main(void)
     cmocka_unit_test_setup(test_env_proxy_password_hidden, each_setup),
     cmocka_unit_test_setup(test_env_insecure, each_setup),
     cmocka_unit_test_setup(test_env_proxy_notes, each_setup),
+    cmocka_unit_test_setup(test_env_proxy_invalid_masked, each_setup),
     cmocka_unit_test(test_clock_synced),
     cmocka_unit_test(test_skew_error),
     cmocka_unit_test(test_keepalive_advice),

@@ -57,6 +57,10 @@ static void test_values(void **state)
   r.auth.rl_requests_remaining = r.auth.rl_tokens_remaining = NAN;
   r.auth.retry_after_s = r.http.clock_skew_s = NAN;
   r.auth.h.state = AP_STATE_SKIPPED;
+  r.inference.ttft_s = r.inference.stream_s = r.inference.max_gap_s = NAN;
+  r.inference.input_tokens = r.inference.output_tokens = NAN;
+  r.inference.h.state = AP_STATE_NA;
+  r.inference.age_s = 0; /* n/a: no age whatever the field says */
   /* nothing measured: every metric is NAN except up, which is 0 */
   for(i = 0; ap_metric_get(i); i++) {
     if(!strcmp(ap_metric_get(i)->name, "up"))
@@ -88,6 +92,19 @@ static void test_values(void **state)
   assert_true(value_of(&r, "retry_after") == 17);
   assert_true(value_of(&r, "clock_skew") == -2);
   assert_true(value_of(&r, "up") == 1);
+  r.inference.h.state = AP_STATE_OK;
+  r.inference.ttft_s = 1.5;
+  r.inference.stream_s = 1.6;
+  r.inference.max_gap_s = 1.4;
+  r.inference.input_tokens = 8;
+  r.inference.output_tokens = 1;
+  r.inference.age_s = 42;
+  assert_true(value_of(&r, "ttft") == 1.5);
+  assert_true(value_of(&r, "stream_time") == 1.6);
+  assert_true(value_of(&r, "max_gap") == 1.4);
+  assert_true(value_of(&r, "input_tokens") == 8);
+  assert_true(value_of(&r, "output_tokens") == 1);
+  assert_true(value_of(&r, "canary_age") == 42);
   r.auth.h.state = AP_STATE_CRITICAL;
   assert_true(value_of(&r, "up") == 0);
   assert_true(isnan(ap_metric_value(&r, 999)));

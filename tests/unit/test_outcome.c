@@ -137,7 +137,8 @@ static void test_state_and_layer_names(void **state)
   static const char *const states[] = {"ok",      "warning", "critical",
                                        "unknown", "skipped", "n/a"};
   static const char *const layers[] = {"env", "dns",  "tcp", "proxy",
-                                       "tls", "http", "auth"};
+                                       "tls", "http", "auth", "model",
+                                       "inference"};
   size_t i;
   (void)state;
   for(i = 0; i < N_ELEMS(states); i++)

@@ -226,6 +226,36 @@ static void test_from_file_missing(void **state)
   assert_non_null(strstr(err, tmpdir));
 }
 
+/* A FIFO (or any non-regular file) as key file is refused at once: a
+ * blocking open() of a FIFO with no writer would stop the host daemon's
+ * start (issue 13, defect 1). SIGALRM fails the test if it blocks. */
+static void test_from_file_fifo(void **state)
+{
+  char path[128];
+  char err[256] = "";
+  struct ap_secret *s = (struct ap_secret *)0x1;
+  int warn = -1;
+  (void)state;
+  snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+  unlink(path);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  alarm(5);
+  assert_int_equal(ap_secret_from_file(path, &s, &warn, err, sizeof(err)),
+                   -1);
+  alarm(0);
+  assert_null(s);
+  assert_non_null(strstr(err, path));
+  assert_non_null(strstr(err, "not a regular file"));
+  /* a character device neither (/dev/zero would be read forever) */
+  s = (struct ap_secret *)0x1;
+  alarm(5);
+  assert_int_equal(
+    ap_secret_from_file("/dev/zero", &s, &warn, err, sizeof(err)), -1);
+  alarm(0);
+  assert_null(s);
+  unlink(path);
+}
+
 static void test_from_file_sizes(void **state)
 {
   static const size_t sizes[] = {AP_SECRET_MAX - 1, AP_SECRET_MAX,
@@ -262,6 +292,25 @@ struct redact_case {
   const char *want;
 };
 
+/* Redact each case's text with KEY and compare. */
+static void check_redact(const char *key, const struct redact_case *cases,
+                         size_t n)
+{
+  struct ap_secret *s = make_secret(key);
+  size_t i;
+  for(i = 0; i < n; i++) {
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", cases[i].text);
+    ap_redact(buf, sizeof(buf), s);
+    if(strcmp(buf, cases[i].want))
+      print_error("case %zu: '%s' -> '%s'\n", i, cases[i].text, buf);
+    assert_string_equal(buf, cases[i].want);
+    if(strlen(key) < AP_REDACT_RUN)
+      assert_null(strstr(buf, key));
+  }
+  ap_secret_free(s);
+}
+
 static void test_redact(void **state)
 {
   static const char key[] = "K3y-Value_0123";
@@ -287,19 +336,31 @@ static void test_redact(void **state)
     {"task-0123456789abcdefghij", "task-0123456789abcdefghij"},
     {"partial K3y-Value_012 stays", "partial K3y-Value_012 stays"},
   };
-  struct ap_secret *s = make_secret(key);
-  size_t i;
   (void)state;
-  for(i = 0; i < N_ELEMS(cases); i++) {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", cases[i].text);
-    ap_redact(buf, sizeof(buf), s);
-    if(strcmp(buf, cases[i].want))
-      print_error("case %zu: '%s' -> '%s'\n", i, cases[i].text, buf);
-    assert_string_equal(buf, cases[i].want);
-    assert_null(strstr(buf, key));
-  }
-  ap_secret_free(s);
+  check_redact(key, cases, N_ELEMS(cases));
+}
+
+/* Issue 13, defect 5: a key that does not start with sk- and was cut
+ * (a message cut near it) still leaked its first characters. Any run of
+ * 16 or more characters of the key is redacted now. */
+static void test_redact_key_runs(void **state)
+{
+  static const char key[] =
+    "gw-0123456789abcdef0123456789abcdef0123456789abcdefXYZ";
+  static const struct redact_case cases[] = {
+    /* the key's head, cut after 28 characters */
+    {"invalid key gw-0123456789abcdef0123", "invalid key [REDACTED]"},
+    /* 16 characters from its middle */
+    {"echo 456789abcdef0123 end", "echo [REDACTED] end"},
+    /* its tail */
+    {"tail 3456789abcdefXYZ!", "tail [REDACTED]!"},
+    /* 15 characters are not enough */
+    {"gw-0123456789ab stays", "gw-0123456789ab stays"},
+    {"the whole gw-0123456789abcdef0123456789abcdef0123456789abcdefXYZ.",
+     "the whole [REDACTED]."},
+  };
+  (void)state;
+  check_redact(key, cases, N_ELEMS(cases));
 }
 
 static void test_redact_without_key(void **state)
@@ -339,8 +400,10 @@ int main(void)
     cmocka_unit_test(test_from_env_bad),
     cmocka_unit_test(test_from_file),
     cmocka_unit_test(test_from_file_missing),
+    cmocka_unit_test(test_from_file_fifo),
     cmocka_unit_test(test_from_file_sizes),
     cmocka_unit_test(test_redact),
+    cmocka_unit_test(test_redact_key_runs),
     cmocka_unit_test(test_redact_without_key),
     cmocka_unit_test(test_redact_small_buffer),
   };

@@ -98,11 +98,44 @@ static void test_fold(void **state)
   assert_string_equal(r.verdict.reason, "fine");
 }
 
+/* Issue 13, defect 4: the status page's description reached terminals
+ * and logs with its control characters. */
+static void test_parse_control_chars(void **state)
+{
+  static const char body[] =
+    "{\"status\":{\"indicator\":\"minor\\r\",\"description\":\"Outage"
+    "\\u001b]0;x\\u0007\\r\\nverdict: ok\\u0085\"},\"components\":[{\"name\":"
+    "\"Claude API\",\"status\":\"operational\\u001b[1m\"}],"
+    "\"incidents\":[]}";
+  struct ap_status_result s;
+  const char *texts[4];
+  size_t i;
+  (void)state;
+  memset(&s, 0, sizeof(s));
+  ap_status_parse(body, strlen(body), &s);
+  assert_non_null(strstr(s.description, "verdict: ok"));
+  texts[0] = s.description;
+  texts[1] = s.reason;
+  texts[2] = s.indicator;
+  texts[3] = s.component_status;
+  for(i = 0; i < 4; i++) {
+    const unsigned char *p = (const unsigned char *)texts[i];
+    for(; *p; p++) {
+      if(*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+                                      p[1] <= 0x9f))
+        print_error("text %zu: '%s'\n", i, texts[i]);
+      assert_false(*p < 0x20 || *p == 0x7f ||
+                   (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f));
+    }
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_parse),
     cmocka_unit_test(test_fold),
+    cmocka_unit_test(test_parse_control_chars),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,9 +243,75 @@ static void test_has_ctl(void **state)
   assert_true(ap_has_ctl("del\x7f"));
 }
 
+struct text_case {
+  const char *in;
+  size_t inlen;
+  size_t cap;
+  int escape_nul;
+  const char *want;
+};
+
+/* ap_text_copy: printable, valid UTF-8, cut on a character boundary. */
+static void test_text_copy(void **state)
+{
+  static const struct text_case cases[] = {
+    {"plain", 5, 64, 0, "plain"},
+    {"a\x1b]0;x\x07" "b", 8, 64, 0, "a?]0;x?b"},
+    {"line\r\nverdict: ok", 17, 64, 0, "line  verdict: ok"},
+    {"tab\there", 8, 64, 0, "tab here"},
+    {"del\x7f", 4, 64, 0, "del?"},
+    {"c1 \xc2\x9b" "31m", 8, 64, 0, "c1 ?31m"},
+    {"caf\xc3\xa9", 5, 64, 0, "caf\xc3\xa9"},
+    {"bad \xff\xc3!", 7, 64, 0, "bad ?" "?!"},
+    {"overlong \xc0\xaf", 11, 64, 0, "overlong ?" "?"},
+    {"surrogate \xed\xa0\x80", 13, 64, 0, "surrogate ?" "?" "?"},
+    {"nul\0x", 5, 64, 1, "nul\\0x"},
+    {"nul\0x", 5, 64, 0, "nul?x"},
+    /* cut: never inside a character */
+    {"ab\xc3\xa9", 4, 4, 0, "ab"},
+    {"ab\xc3\xa9", 4, 5, 0, "ab\xc3\xa9"},
+    {"\xe2\x82\xac\xe2\x82\xac", 6, 6, 0, "\xe2\x82\xac"},
+    {"a\0", 2, 3, 1, "a"},
+  };
+  size_t i;
+  (void)state;
+  for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char out[64];
+    ap_text_copy(out, cases[i].cap, cases[i].in, cases[i].inlen,
+                 cases[i].escape_nul);
+    if(strcmp(out, cases[i].want))
+      print_error("case %zu: got '%s'\n", i, out);
+    assert_string_equal(out, cases[i].want);
+  }
+}
+
+static void test_mask_userinfo(void **state)
+{
+  static const char *const cases[][2] = {
+    {"Unsupported proxy scheme for 'ftp://alice:pw@host:1'",
+     "Unsupported proxy scheme for 'ftp://***@host:1'"},
+    {"http://a@h/ and https://u:p@x:1/y?q=a@b",
+     "http://*@h/ and https://***@x:1/y?q=a@b"},
+    {"no url here a@b", "no url here a@b"},
+    {"http://host/path@x", "http://host/path@x"},
+    {"http://u:p@q@host", "http://***@host"},
+    {"://@x", "://@x"},
+  };
+  size_t i;
+  (void)state;
+  for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+    ap_mask_userinfo(buf);
+    assert_string_equal(buf, cases[i][1]);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_text_copy),
+    cmocka_unit_test(test_mask_userinfo),
     cmocka_unit_test(test_parse_double), cmocka_unit_test(test_parse_long),
     cmocka_unit_test(test_parse_bool),   cmocka_unit_test(test_optname_eq),
     cmocka_unit_test(test_trim),         cmocka_unit_test(test_strlcpy),

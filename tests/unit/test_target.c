@@ -510,6 +510,36 @@ static void test_finish_key_file(void **state)
   ap_target_free(&t);
 }
 
+/* A FIFO as --ca-file is refused by ap_target_finish() (access() let it
+ * through) and the trust store never blocks on one: OpenSSL would read
+ * it past --timeout (issue 13, defect 1). SIGALRM fails a blocked test. */
+static void test_finish_ca_file_fifo(void **state)
+{
+  struct ap_target t;
+  char path[128];
+  char err[256] = "";
+  void *store;
+  (void)state;
+  snprintf(path, sizeof(path), "%s/ca-fifo", tmpdir);
+  unlink(path);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  ap_target_init(&t);
+  assert_int_equal(ap_target_set(&t, "ca-file", path, err, sizeof(err)),
+                   AP_OK);
+  alarm(5);
+  assert_int_equal(ap_target_finish(&t, err, sizeof(err)), AP_E_IO);
+  alarm(0);
+  assert_non_null(strstr(err, path));
+  assert_non_null(strstr(err, "not a regular file"));
+  ap_target_free(&t);
+  alarm(5);
+  store = ap_tls_store_new(path, err, sizeof(err));
+  alarm(0);
+  assert_null(store);
+  assert_non_null(strstr(err, "not a regular file"));
+  unlink(path);
+}
+
 static void test_finish_key_env(void **state)
 {
   struct ap_target t;
@@ -665,6 +695,7 @@ int main(void)
     cmocka_unit_test(test_option_table),
     cmocka_unit_test(test_finish_defaults),
     cmocka_unit_test(test_finish_key_file),
+    cmocka_unit_test(test_finish_ca_file_fifo),
     cmocka_unit_test(test_finish_key_env),
     cmocka_unit_test(test_finish_conflicts),
     cmocka_unit_test(test_free_and_reuse),

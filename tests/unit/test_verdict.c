@@ -67,33 +67,39 @@ struct fail_case {
 static void test_layer_fail(void **state)
 {
   static const struct fail_case cases[] = {
-    /*                                          env dns tcp proxy tls http auth */
+    /*                      env dns tcp proxy tls http auth model inference */
     {"dns nxdomain", AP_LAYER_DNS, AP_ERR_DNS_NXDOMAIN, 0,
-     {OK, CR, SK, SK, SK, SK, SK}},
+     {OK, CR, SK, SK, SK, SK, SK, SK, SK}},
     {"dns nxdomain, proxy n/a", AP_LAYER_DNS, AP_ERR_DNS_NXDOMAIN, 1,
-     {OK, CR, SK, NA, SK, SK, SK}},
+     {OK, CR, SK, NA, SK, SK, SK, SK, SK}},
     {"tcp refused", AP_LAYER_TCP, AP_ERR_TCP_REFUSED, 1,
-     {OK, OK, CR, NA, SK, SK, SK}},
+     {OK, OK, CR, NA, SK, SK, SK, SK, SK}},
     {"proxy 407", AP_LAYER_PROXY, AP_ERR_PROXY_AUTH, 0,
-     {OK, OK, OK, CR, SK, SK, SK}},
+     {OK, OK, OK, CR, SK, SK, SK, SK, SK}},
     {"tls expired", AP_LAYER_TLS, AP_ERR_TLS_EXPIRED, 1,
-     {OK, OK, OK, NA, CR, SK, SK}},
+     {OK, OK, OK, NA, CR, SK, SK, SK, SK}},
     {"http not api", AP_LAYER_HTTP, AP_ERR_HTTP_NOT_API, 0,
-     {OK, OK, OK, OK, OK, CR, SK}},
+     {OK, OK, OK, OK, OK, CR, SK, SK, SK}},
     {"auth invalid key", AP_LAYER_AUTH, AP_ERR_AUTH_INVALID_KEY, 0,
-     {OK, OK, OK, OK, OK, OK, CR}},
+     {OK, OK, OK, OK, OK, OK, CR, SK, SK}},
     /* unknown also stops the walk */
     {"auth no key", AP_LAYER_AUTH, AP_ERR_AUTH_NO_KEY, 0,
-     {OK, OK, OK, OK, OK, OK, UN}},
+     {OK, OK, OK, OK, OK, OK, UN, SK, SK}},
     /* warnings do not skip later layers */
     {"env key file mode", AP_LAYER_ENV, AP_ERR_ENV_KEY_FILE_MODE, 0,
-     {WA, OK, OK, OK, OK, OK, OK}},
+     {WA, OK, OK, OK, OK, OK, OK, OK, OK}},
     {"tls expiring", AP_LAYER_TLS, AP_ERR_TLS_EXPIRING, 1,
-     {OK, OK, OK, NA, WA, OK, OK}},
+     {OK, OK, OK, NA, WA, OK, OK, OK, OK}},
     {"tls insecure", AP_LAYER_TLS, AP_ERR_TLS_INSECURE, 0,
-     {OK, OK, OK, OK, WA, OK, OK}},
+     {OK, OK, OK, OK, WA, OK, OK, OK, OK}},
+    {"model not found", AP_LAYER_MODEL, AP_ERR_MODEL_NOT_FOUND, 0,
+     {OK, OK, OK, OK, OK, OK, OK, CR, SK}},
+    {"inference stalled", AP_LAYER_INFERENCE, AP_ERR_INF_STALLED, 0,
+     {OK, OK, OK, OK, OK, OK, OK, OK, CR}},
+    {"inference overloaded", AP_LAYER_INFERENCE, AP_ERR_INF_OVERLOADED, 0,
+     {OK, OK, OK, OK, OK, OK, OK, OK, WA}},
     {"auth rate limited", AP_LAYER_AUTH, AP_ERR_AUTH_RATE_LIMITED, 0,
-     {OK, OK, OK, OK, OK, OK, WA}},
+     {OK, OK, OK, OK, OK, OK, WA, OK, OK}},
   };
   size_t i;
   int l;
@@ -214,14 +220,18 @@ static void test_verdict_compute(void **state)
      AP_LAYER_TCP},
     {"first critical", {OK, OK, OK, CR, CR, SK, CR}, CR, AP_LAYER_PROXY},
     {"critical env", {CR, SK, SK, SK, SK, SK, SK}, CR, AP_LAYER_ENV},
-    {"skipped and n/a rank below ok", {OK, SK, NA, SK, NA, SK, SK}, OK,
-     AP_LAYER_AUTH},
+    {"skipped and n/a rank below ok", {OK, SK, NA, SK, NA, SK, SK, NA, NA},
+     OK, AP_LAYER_AUTH},
+    {"inference after ok auth", {OK, OK, OK, NA, OK, OK, OK, NA, CR}, CR,
+     AP_LAYER_INFERENCE},
+    {"model warning", {OK, OK, OK, NA, OK, OK, OK, WA, OK}, WA,
+     AP_LAYER_MODEL},
   };
   static const enum ap_error err_for[] = {
     /* an error per layer to label states with */
     AP_ERR_ENV_KEY_FILE_MODE, AP_ERR_DNS_NXDOMAIN, AP_ERR_TCP_REFUSED,
     AP_ERR_PROXY_AUTH,        AP_ERR_TLS_EXPIRING, AP_ERR_HTTP_5XX,
-    AP_ERR_AUTH_NO_KEY,
+    AP_ERR_AUTH_NO_KEY,       AP_ERR_MODEL_NOT_FOUND, AP_ERR_INF_STALLED,
   };
   size_t i;
   int l;
