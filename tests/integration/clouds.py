@@ -22,6 +22,9 @@ import time
 UNDER_VALGRIND = {"br_ok", "br_imds", "br_imds_down", "br_clock_6min",
                   "vx_ok", "vx_gce", "vx_jwt_expired", "vx_token_tcp",
                   "vx_token_tls"}
+PROM_LABELS = {
+    "br_ok": 'provider="bedrock",region="us-east-1"}',
+    "vx_ok": 'provider="vertex",region="us-east5",project="apiprobe-test"}'}
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 AKID = "AKIAFAKELONGTERM0001"
 SECRET = "fakeSecretLongTerm/0001+abcdefghijklmnopq"
@@ -332,6 +335,13 @@ def run(a, d, ca, ports, logf):
                     if check:
                         check(j)
                     assert took < 8 + (30 if a.wrapper else 0), took
+            if cid in PROM_LABELS and not a.wrapper:
+                cmd = [a.apiprobe, "--prometheus", "--ca-file", ca,
+                       "--timeout", "5"] + args
+                p = subprocess.run(cmd, env=e, capture_output=True,
+                                   text=True, timeout=60)
+                outs.append(p.stdout + p.stderr)
+                assert PROM_LABELS[cid] in p.stdout, p.stdout[:2000]
             for o in outs:
                 for w in NEVER:
                     assert w not in o, "credential %r in output" % w
