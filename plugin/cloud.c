@@ -850,6 +850,7 @@ static int sa_token(struct ap_target *t, struct ap_result *r, double budget,
     goto out;
   }
   ap_url_host(sa.token_uri, r->token_host, sizeof(r->token_host));
+  snprintf(r->key_source, sizeof(r->key_source), "file:%s", path);
   snprintf(claims, sizeof(claims),
            "{\"iss\":\"%s\",\"scope\":\"%s\",\"aud\":\"%s\",\"iat\":%lld,"
            "\"exp\":%lld}",
@@ -943,6 +944,7 @@ static int gce_token(struct ap_target *t, struct ap_result *r, double budget)
            "http://%s/computeMetadata/v1/instance/service-accounts/default/"
            "token",
            host);
+  snprintf(r->key_source, sizeof(r->key_source), "gce-metadata:%s", host);
   h = add_hdr(h, &failed, "metadata-flavor", "Google");
   if(failed || fetch_run(f, "GET", url, h, NULL, budget, NULL, NULL, "") ||
      f->status != 200 || ap_cloud_parse_token(f->body, f->len, &ta)) {

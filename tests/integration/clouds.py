@@ -103,6 +103,8 @@ def main():
     ap.add_argument("--fakecloud", required=True)
     ap.add_argument("--wrapper", default="")
     ap.add_argument("-k", default="")
+    ap.add_argument("--show", action="store_true",
+                    help="print the human output of each case")
     a = ap.parse_args()
     d = tempfile.mkdtemp(prefix="ap-clouds-")
     ca, leaf, leafkey, modulus = make_pki(d)
@@ -346,6 +348,8 @@ def run(a, d, ca, ports, logf):
                 for w in NEVER:
                     assert w not in o, "credential %r in output" % w
             print("ok   %-24s %s/%s/%s" % (cid, state, lay, err))
+            if a.show and len(outs) > 1:
+                print(outs[1])
         except (AssertionError, KeyError, ValueError) as ex:
             bad += 1
             print("FAIL %-24s %r" % (cid, ex))
@@ -356,7 +360,8 @@ def run(a, d, ca, ports, logf):
         if w in fake_log:
             bad += 1
             print("FAIL credential %r in the fake's log" % w)
-    if "bedrock:ok POST" not in fake_log or "token:ok POST" not in fake_log:
+    if not a.k and not a.wrapper and ("bedrock:ok POST" not in fake_log or
+                                      "token:ok POST" not in fake_log):
         bad += 1
         print("FAIL the fake's log lacks the requests")
     print("%d cases, %d failed, %.1f s" % (n, bad,
