@@ -103,11 +103,15 @@ static int cd_read(user_data_t *ud)
   return 0; /* a failed probe is data, never a failed read */
 }
 
-/* One config value as the text the option table takes. */
+/* One config value as the text the option table takes; -1 for a type
+ * the table does not take, -2 for a string longer than N - 1 bytes (never
+ * cut: a cut value could still be valid and mean something else). */
 static int cd_value_text(const oconfig_value_t *v, char *out, size_t n)
 {
   switch(v->type) {
   case OCONFIG_TYPE_STRING:
+    if(strlen(v->value.string) >= n)
+      return -2;
     snprintf(out, n, "%s", v->value.string);
     return 0;
   case OCONFIG_TYPE_NUMBER:
@@ -168,12 +172,17 @@ static int cd_option(struct ap_target *t, const oconfig_item_t *k,
     return -1;
   }
   for(i = 0; i < k->values_num; i++) {
-    if(cd_value_text(&k->values[i], val, sizeof(val)) ||
-       ap_target_set(t, opt, val, err, sizeof(err))) {
+    int vrc = cd_value_text(&k->values[i], val, sizeof(val));
+    if(vrc == -2) {
+      ERROR(CD_NAME " plugin: target \"%s\": %s: value %d too long (%zu "
+                    "bytes, at most %zu); target refused",
+            t->name, k->key, i + 1, strlen(k->values[i].value.string),
+            sizeof(val) - 1);
+      return -1;
+    }
+    if(vrc || ap_target_set(t, opt, val, err, sizeof(err))) {
       ERROR(CD_NAME " plugin: target \"%s\": %s: %s; target refused",
-            t->name, k->key,
-            cd_value_text(&k->values[i], val, sizeof(val)) ? "bad value"
-                                                           : err);
+            t->name, k->key, vrc ? "bad value" : err);
       return -1;
     }
   }

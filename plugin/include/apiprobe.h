@@ -705,6 +705,20 @@ int ap_inference_summary(const struct ap_result *r, char *buf, size_t n);
   "most once per\n--canary-interval (300 s) in the collectd and Zabbix "      \
   "modules.\n"
 
+/* A target's last canary run (for --canary-interval) lives in private
+ * memory. A host that forks its workers after init (zabbix_agentd's
+ * listeners each probe) puts it in memory they share instead, so the
+ * interval holds for the host as a whole: ap_canary_shared_new(N) maps
+ * room for N targets before the fork (NULL when that fails), and
+ * ap_target_canary_share(T, S, I) gives finished target T slot I (again
+ * after every ap_target_finish). ap_canary_shared_free() only after every
+ * target using it is freed. */
+struct ap_canary_shared;
+struct ap_canary_shared *ap_canary_shared_new(size_t n);
+enum ap_code ap_target_canary_share(struct ap_target *t,
+                                    struct ap_canary_shared *s, size_t i);
+void ap_canary_shared_free(struct ap_canary_shared *s);
+
 /* Layer head by index, for renderers and adapters. */
 const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
                                             enum ap_layer l);
