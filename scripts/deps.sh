@@ -21,8 +21,9 @@ libssl-dev libjson-c-dev"
 # the Zabbix server, its API and the proxy's database in tests/servers;
 # prometheus-node-exporter: its textfile collector in tests/servers;
 # clang-14, libclang-rt-14-dev: the libFuzzer targets of tests/fuzz
-# (libFuzzer, ASan, UBSan runtimes) and the ThreadSanitizer build
-TEST="$BUILD libcmocka-dev clang-14 libclang-rt-14-dev python3 valgrind nagios4-core icinga2-bin
+# (libFuzzer, ASan, UBSan runtimes) and the ThreadSanitizer build;
+# locales: the de_DE source unit_locale compiles with localedef
+TEST="$BUILD libcmocka-dev clang-14 libclang-rt-14-dev locales python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
 libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps
 iproute2 iptables dnsmasq-base postgresql zabbix-server-pgsql php-cli php-cgi
