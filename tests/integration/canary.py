@@ -229,6 +229,11 @@ def main():
         case("canary ok: timings, usage, cost only with prices", ok)
         case("slow first token 1.5 s: ttft 1.4-1.8 s", slow)
         case("stall ends at --stream-idle-timeout", stall)
+        case("stall inside a short --timeout: stalled, by --timeout", expect(
+            "stream_stall", "claude-x", "critical", "stream_stalled",
+            "--timeout", "1.5",
+            check=lambda i, j: i["time_s"] <= 1.6 or
+            (_ for _ in ()).throw(AssertionError(i))))
         case("stream_truncated", expect("stream_cut", "claude-x", "critical",
                                         "stream_truncated"))
         case("overloaded_error event", expect(
