@@ -857,6 +857,18 @@ def group_path(lab, suite):
     suite.case("path_drop_router", rules(r, "FORWARD", [fwd + ["-j", "DROP"]],
                chk_probe("v4only.api.test", P, targs,
                          stops_at_router("timeout"))))
+    # the same over IPv6 (IPV6_RECVERR, ICMPv6 time exceeded)
+    def stops_at_router6(r_):
+        expect(r_, "critical", "tcp", "timeout")
+        rt = hops(r_.j)
+        assert rt[0]["address"] == PR6C, rt
+        assert get(r_.j, "layers.tcp.route_last_hop") == PR6C, rt
+        return "route=%s" % json.dumps(rt)
+    suite.case("path_drop_router_v6", rules(
+        r, "FORWARD", [fwd + ["-j", "DROP"]],
+        chk_probe("dual.api.test", P, ["-6"] + targs, stops_at_router6),
+        v6=True))
+
     # the other faces say it too: check_apiprobe's long output names the
     # route, its perfdata carries the retransmit metrics (U: no connection)
     def nagios_drop():
