@@ -94,10 +94,12 @@ void ap_http_judge(struct ap_result *r, const struct ap_target *t,
   a.body_len = f->body_len;
   a.content_type = h->content_type;
   a.has_request_id = h->request_id[0] != '\0';
-  a.key_sent = t->key != NULL;
+  a.key_sent = f->key_sent;
   a.key = t->key; /* redacted from the message before it is cut */
   a.provider = t->provider;
-  herr = ap_auth_classify(&a, &r->auth);
+  herr = ap_cloud_provider(a.provider)
+           ? ap_cloud_classify(&a, h->amzn_error_type, &r->auth)
+           : ap_auth_classify(&a, &r->auth);
   if(herr == AP_ERR_NONE)
     return;
   if(herr == AP_ERR_HTTP_REDIRECT)

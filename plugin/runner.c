@@ -75,9 +75,11 @@ void ap_result_init(struct ap_result *r, const struct ap_target *t)
   if(!t)
     return;
   ap_strlcpy(r->provider,
-             t->provider == AP_PROVIDER_OPENAI  ? "openai"
-             : t->provider == AP_PROVIDER_HTTPS ? "https"
-                                                : "anthropic",
+             t->provider == AP_PROVIDER_OPENAI    ? "openai"
+             : t->provider == AP_PROVIDER_HTTPS   ? "https"
+             : t->provider == AP_PROVIDER_BEDROCK ? "bedrock"
+             : t->provider == AP_PROVIDER_VERTEX  ? "vertex"
+                                                  : "anthropic",
              sizeof(r->provider));
   if(t->name)
     ap_strlcpy(r->name, t->name, sizeof(r->name));
@@ -288,6 +290,18 @@ static int ready(struct probe_ctx *c)
                   "name resolution used the whole timeout");
     return -1;
   }
+  /* bedrock/vertex: credentials (maybe a token from a second host) and
+   * the signed request, before the transfer */
+  if(ap_cloud_provider(t->provider)) {
+    if(ap_transfer_cloud(&c->x, budget, c->resolve, c->proxy))
+      return -1;
+    remaining = c->limit_s - (ap_mono_s() - c->t0);
+    if(remaining <= 0.001) {
+      ap_layer_fail(c->r, AP_LAYER_AUTH, AP_ERR_AUTH_UNEXPECTED,
+                    "fetching credentials used the whole timeout");
+      return -1;
+    }
+  }
   /* both families in the answer: connect to each beside the transfer */
   if(!c->proxy[0])
     c->fam_job = ap_family_start(&c->r->dns, c->port, budget);
@@ -383,6 +397,7 @@ static void status_end(struct ap_status_job *job, struct ap_target *t,
   if(job)
     ap_status_finish(job, r);
   ap_result_scrub(r, t->key);
+  ap_cloud_scrub(t->cloud, r);
   ap_verdict_compute(r); /* folds the status page into the reason */
 }
 

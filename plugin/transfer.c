@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,8 @@ void ap_transfer_wipe(struct ap_transfer *x)
 {
   if(x->p && x->p->body)
     OPENSSL_cleanse(x->p->body, x->body_len);
+  slist_wipe_free(x->cloud_hdrs);
+  x->cloud_hdrs = NULL;
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)
@@ -337,6 +340,27 @@ int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
   return failed ? -1 : 0;
 }
 
+int ap_transfer_cloud(struct ap_transfer *x, double budget,
+                      struct curl_slist *resolve, const char *proxy)
+{
+  int failed = 0;
+  /* the target is the runner's: its cloud state caches tokens */
+  if(ap_cloud_prepare((struct ap_target *)(uintptr_t)x->t, x->r, budget,
+                      x->p->store, resolve, proxy, &x->cloud_hdrs,
+                      &x->cloud_body))
+    return -1;
+  x->cloud_hdrs = slist_add(x->cloud_hdrs, "accept: application/json",
+                            &failed);
+  x->cloud_hdrs = slist_add(x->cloud_hdrs, "user-agent: apiprobe/" AP_VERSION,
+                            &failed);
+  if(failed) {
+    ap_layer_fail(x->r, AP_LAYER_AUTH, AP_ERR_AUTH_UNEXPECTED,
+                  "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
 /* Seconds to whole milliseconds, rounded up, at least 1 (no libm: one
  * library less to map in a process-per-check plugin). */
 static long ms_of(double s)
@@ -407,7 +431,10 @@ void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
   CURL *e = x->p->easy;
   const struct ap_target *t = x->t;
   ap_curl_base(e, t->url, proxy, resolve);
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->p->headers);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER,
+                   x->cloud_hdrs ? x->cloud_hdrs : x->p->headers);
+  if(x->cloud_body)
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->cloud_body);
   curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
   curl_easy_setopt(e, CURLOPT_PROXYHEADER, NULL);
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
@@ -465,7 +492,7 @@ static void observe(const struct ap_transfer *x, long code,
   o->errbuf = x->errbuf;
 }
 
-void ap_transfer_facts(const struct ap_transfer *x, long code,
+void ap_transfer_facts(struct ap_transfer *x, long code,
                        const char *host, int port, const char *proxy,
                        double limit_s, struct ap_facts *f)
 {
@@ -492,8 +519,12 @@ void ap_transfer_facts(const struct ap_transfer *x, long code,
   f->connect_answer_at = x->pw.answer_at;
   f->request_at = x->request_at;
   f->first_byte_at = x->first_byte_at;
+  if(x->t->provider == AP_PROVIDER_BEDROCK && !x->hdr.request_id[0])
+    ap_strlcpy(x->hdr.request_id, x->hdr.amzn_request_id,
+               sizeof(x->hdr.request_id));
   f->hdr = &x->hdr;
   f->body_len = x->body_len;
+  f->key_sent = x->t->key != NULL || x->cloud_hdrs != NULL;
   f->limit_s = limit_s;
   f->min_tls = x->t->min_tls;
 }
