@@ -25,7 +25,7 @@ struct envelope {
   int openai;       /* {"error":{"message","type",...}} */
 };
 
-static const char *jstr(struct json_object *o, const char *key)
+const char *ap_json_str(struct json_object *o, const char *key)
 {
   struct json_object *v = NULL;
   if(!o || !json_object_object_get_ex(o, key, &v) ||
@@ -90,23 +90,23 @@ static void parse_envelope(const char *body, size_t len, struct envelope *e,
   if(!json_object_object_get_ex(root, "error", &err) ||
      !json_object_is_type(err, json_type_object))
     goto out;
-  s = jstr(err, "type");
+  s = ap_json_str(err, "type");
   if(s)
     net_text(e->type, sizeof(e->type), s, key);
-  s = jstr(err, "message");
+  s = ap_json_str(err, "message");
   if(s)
     net_text(e->message, sizeof(e->message), s, key);
-  s = jstr(err, "code"); /* OpenAI: error.code */
+  s = ap_json_str(err, "code"); /* OpenAI: error.code */
   if(s)
     net_text(e->code, sizeof(e->code), s, key);
   if(json_object_object_get_ex(err, "details", &details)) {
-    s = jstr(details, "error_code");
+    s = ap_json_str(details, "error_code");
     if(s)
       net_text(e->code, sizeof(e->code), s, key);
   }
-  s = jstr(root, "type");
+  s = ap_json_str(root, "type");
   e->api = s && !strcmp(s, "error") && e->type[0];
-  e->openai = jstr(err, "message") && e->type[0];
+  e->openai = ap_json_str(err, "message") && e->type[0];
 out:
   if(root)
     json_object_put(root);

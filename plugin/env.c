@@ -167,6 +167,12 @@ static double signed_window_s(int provider)
   case AP_PROVIDER_OPENAI:
   case AP_PROVIDER_HTTPS:
     return 0;
+  case AP_PROVIDER_BEDROCK:
+    return 300; /* SigV4: "Signature expired ... (now - 5 min.)" */
+  case AP_PROVIDER_VERTEX:
+    /* the token endpoint's JWT: Google publishes no tolerance for iat/exp
+     * ("a reasonable timeframe"); 5 minutes like SigV4 (docs/clouds.md) */
+    return 300;
   }
   return 0;
 }

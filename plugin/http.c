@@ -166,6 +166,14 @@ static void header(struct ap_headers *h, const char *name, const char *v,
   if(!strcasecmp(name, "request-id") ||
      (!strcasecmp(name, "x-request-id") && !h->request_id[0])) {
     ap_strlcpy(h->request_id, v, sizeof(h->request_id));
+  } else if(!strcasecmp(name, "x-amzn-requestid")) {
+    /* AWS's (Bedrock's) request id; for other providers a load balancer's
+     * in front proves nothing, so it is kept apart */
+    ap_strlcpy(h->amzn_request_id, v, sizeof(h->amzn_request_id));
+  } else if(!strcasecmp(name, "x-amzn-errortype")) {
+    /* "UnrecognizedClientException:http://internal.amazon.com/..." */
+    ap_strlcpy(h->amzn_error_type, v, sizeof(h->amzn_error_type));
+    h->amzn_error_type[strcspn(h->amzn_error_type, ":")] = '\0';
   } else if(!strcasecmp(name, "date")) {
     if(!ap_parse_http_date(v, &d)) {
       h->date = d;

@@ -183,6 +183,8 @@ struct ap_headers {
   long status;
   char http_version[8];
   char request_id[96];
+  char amzn_error_type[64]; /* AWS: x-amzn-ErrorType without its URL */
+  char amzn_request_id[96]; /* AWS: x-amzn-RequestId */
   char content_type[96];
   char server[64];
   char location[AP_TEXT];
@@ -220,11 +222,81 @@ struct ap_answer {
                                  (NULL: none) */
   int provider; /* enum ap_provider */
 };
+struct json_object;
+/* The string member KEY of json-c object O, NULL when absent or not a
+ * string (the text is O's). */
+const char *ap_json_str(struct json_object *o, const char *key);
 /* Classify the answer: fills AUTH (state, error, reason, error_type,
  * error_code) and returns the http-layer error (AP_ERR_NONE when the
  * answer came from the API, so http is ok). */
 enum ap_error ap_auth_classify(const struct ap_answer *a,
                                struct ap_auth_result *auth);
+
+/* ---- cloud.c: --provider bedrock and vertex ---- */
+struct ap_cloud;
+struct curl_slist;
+/* Is PROVIDER one of the clouds (bedrock, vertex)? */
+int ap_cloud_provider(int provider);
+/* At ap_target_finish: region (bedrock: --region, AWS_REGION,
+ * AWS_DEFAULT_REGION), project, model, and the URL they make (a given
+ * https://HOST[:PORT] keeps its host and gets the provider's path).
+ * *PURL is malloc'd. Drops any cached credentials. */
+enum ap_code ap_cloud_finish(struct ap_target *t, char **purl, char *err,
+                             size_t errlen);
+void ap_cloud_free(struct ap_cloud *c);
+/* Before the transfer, within BUDGET seconds: the credentials (AWS:
+ * environment, else IMDSv2; Google: GOOGLE_APPLICATION_CREDENTIALS and the
+ * token endpoint, else the GCE metadata server; tokens cached until
+ * shortly before they expire), then the request: *PHDRS (a new list the
+ * caller frees with wiping: it holds credentials) and *PBODY (owned by
+ * T's cloud state). STORE is the X509_STORE for the token endpoint,
+ * RESOLVE the pinned addresses, PROXY the proxy ("" none). Returns 0, or
+ * -1 with a layer of R failed (the token host named in its reason). */
+int ap_cloud_prepare(struct ap_target *t, struct ap_result *r, double budget,
+                     void *store, struct curl_slist *resolve,
+                     const char *proxy, struct curl_slist **phdrs,
+                     const char **pbody);
+/* The answer of the cloud's free request -> AUTH (like ap_auth_classify);
+ * AMZN_TYPE is the x-amzn-ErrorType header's type ("" none). */
+enum ap_error ap_cloud_classify(const struct ap_answer *a,
+                                const char *amzn_type,
+                                struct ap_auth_result *auth);
+/* Scrub every cloud credential of C from R's texts (scrub.c). */
+void ap_cloud_scrub(const struct ap_cloud *c, struct ap_result *r);
+
+/* Parsers of what the cloud sends (fuzzed in tests/fuzz). All take
+ * LEN bytes of untrusted text; 0 on success. */
+struct ap_gcp_sa {
+  char client_email[256];
+  char private_key_id[128];
+  char token_uri[256];
+  char project_id[128];
+  struct ap_secret *private_key; /* PEM; caller frees */
+};
+int ap_cloud_parse_sa(const char *json, size_t len, struct ap_gcp_sa *sa,
+                      char *err, size_t errlen);
+/* IMDS role credentials {"Code","AccessKeyId","SecretAccessKey","Token",
+ * "Expiration"}: the three secrets (caller frees) and the expiry (epoch). */
+struct ap_aws_creds {
+  struct ap_secret *akid, *secret, *token;
+  double expires; /* epoch seconds, 0 none */
+};
+int ap_cloud_parse_imds(const char *json, size_t len, struct ap_aws_creds *c,
+                        char *err, size_t errlen);
+/* A token answer (token endpoint or metadata server): the access token
+ * (caller frees) and expires_in, or the OAuth error and description. */
+struct ap_token_answer {
+  struct ap_secret *access_token;
+  double expires_in;
+  char error[64];
+  char error_description[192];
+};
+int ap_cloud_parse_token(const char *json, size_t len,
+                         struct ap_token_answer *ta);
+/* An error body of Bedrock ({"message"}, "__type") or Vertex
+ * ({"error":{"code","message","status"}}): type and message. */
+void ap_cloud_parse_error(const char *json, size_t len, char *type,
+                          size_t typelen, char *msg, size_t msglen);
 
 /* ---- status.c ---- */
 struct ap_status_job;

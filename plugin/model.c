@@ -119,6 +119,16 @@ void ap_model_run(struct ap_target *t, struct ap_result *r, double deadline)
     m->h.state = AP_STATE_NA;
     return;
   }
+  if(ap_cloud_provider(t->provider)) {
+    /* bedrock/vertex: the auth layer's count-tokens went to --model's
+     * first id and proved it is served (cloud.c); no second request */
+    if(r->auth.h.state == AP_STATE_OK || r->auth.h.state == AP_STATE_WARNING) {
+      m->h.state = AP_STATE_OK;
+      snprintf(m->h.reason, sizeof(m->h.reason),
+               "%.120s: count-tokens accepted (auth layer)", t->cloud_model);
+    }
+    return;
+  }
   if(r->auth.h.state != AP_STATE_OK && r->auth.h.state != AP_STATE_WARNING)
     return; /* skipped: the key did not get through */
   t0 = ap_mono_s();

@@ -60,6 +60,8 @@ struct probe_ctx {
   char errbuf[CURL_ERROR_SIZE];
   char proxy[AP_TEXT * 2];     /* proxy URL to use, "" none */
   struct curl_slist *resolve;  /* pinned addresses for libcurl */
+  struct curl_slist *cloud_hdrs; /* bedrock/vertex: signed, wiped at end */
+  const char *cloud_body;      /* bedrock/vertex: the POST body */
   struct ap_dns_job *dns_job;  /* lookup under way (begin -> ready) */
   struct ap_family_job *fam_job; /* per-family connects (ready -> end) */
   int socks[4];                /* sockets libcurl opened, for TCP_INFO */
@@ -340,9 +342,11 @@ static void result_init(struct ap_result *r, const struct ap_target *t)
   r->attempts = 1;
   r->total_s = NAN;
   ap_strlcpy(r->provider,
-             t->provider == AP_PROVIDER_OPENAI  ? "openai"
-             : t->provider == AP_PROVIDER_HTTPS ? "https"
-                                                : "anthropic",
+             t->provider == AP_PROVIDER_OPENAI    ? "openai"
+             : t->provider == AP_PROVIDER_HTTPS   ? "https"
+             : t->provider == AP_PROVIDER_BEDROCK ? "bedrock"
+             : t->provider == AP_PROVIDER_VERTEX  ? "vertex"
+                                                  : "anthropic",
              sizeof(r->provider));
   if(t->name)
     ap_strlcpy(r->name, t->name, sizeof(r->name));
@@ -510,7 +514,10 @@ static void setup(struct probe_ctx *c, struct curl_slist *resolve,
                 : t->min_tls == 10 ? CURL_SSLVERSION_TLSv1_0
                                    : CURL_SSLVERSION_TLSv1_2;
   ap_curl_base(e, t->url, proxy, resolve);
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->p->headers);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER,
+                   c->cloud_hdrs ? c->cloud_hdrs : c->p->headers);
+  if(c->cloud_body)
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->cloud_body);
   curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
   curl_easy_setopt(e, CURLOPT_PROXYHEADER, NULL);
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
@@ -720,6 +727,8 @@ static void fill_layers(struct probe_ctx *c, const struct ap_observed *o,
   }
   if(c->got_status) {
     struct ap_headers *h = &c->hdr;
+    if(c->t->provider == AP_PROVIDER_BEDROCK && !h->request_id[0])
+      ap_strlcpy(h->request_id, h->amzn_request_id, sizeof(h->request_id));
     r->http.h.state = AP_STATE_OK;
     r->http.status = h->status;
     ap_strlcpy(r->http.http_version, h->http_version,
@@ -818,10 +827,12 @@ static void step_answer(struct probe_ctx *c)
   a.body_len = c->body_len;
   a.content_type = c->hdr.content_type;
   a.has_request_id = c->hdr.request_id[0] != '\0';
-  a.key_sent = c->t->key != NULL;
+  a.key_sent = c->t->key != NULL || c->cloud_hdrs != NULL;
   a.key = c->t->key; /* redacted from the message before it is cut */
   a.provider = c->t->provider;
-  herr = ap_auth_classify(&a, &c->r->auth);
+  herr = ap_cloud_provider(a.provider)
+           ? ap_cloud_classify(&a, c->hdr.amzn_error_type, &c->r->auth)
+           : ap_auth_classify(&a, &c->r->auth);
   if(herr == AP_ERR_NONE)
     return;
   if(herr == AP_ERR_HTTP_REDIRECT)
@@ -981,6 +992,26 @@ static int ready(struct probe_ctx *c)
                   "name resolution used the whole timeout");
     return -1;
   }
+  /* bedrock/vertex: credentials (maybe a token from a second host) and
+   * the signed request, before the transfer */
+  if(ap_cloud_provider(t->provider)) {
+    if(ap_cloud_prepare(c->t, c->r, budget, c->p->store, c->resolve,
+                        c->proxy, &c->cloud_hdrs, &c->cloud_body))
+      return -1;
+    c->cloud_hdrs = slist_add(c->cloud_hdrs, "accept: application/json",
+                              &c->failed);
+    c->cloud_hdrs = slist_add(c->cloud_hdrs,
+                              "user-agent: apiprobe/" AP_VERSION, &c->failed);
+    spent = ap_mono_s() - c->t0;
+    remaining = c->limit_s - spent;
+    if(remaining <= 0.001 || c->failed) {
+      ap_layer_fail(c->r, AP_LAYER_AUTH, AP_ERR_AUTH_UNEXPECTED,
+                    c->failed ? "out of memory"
+                              : "fetching credentials used the whole "
+                                "timeout");
+      return -1;
+    }
+  }
   /* both families in the answer: connect to each beside the transfer */
   if(!c->proxy[0])
     c->fam_job = ap_family_start(&c->r->dns, c->port, budget);
@@ -1015,6 +1046,7 @@ static void end(struct probe_ctx *c)
   if(c->dns_started && c->dns_job) /* begun, never finished */
     ap_dns_finish(c->dns_job, c->host, 0, 0, &c->r->dns);
   curl_slist_free_all(c->resolve);
+  slist_wipe_free(c->cloud_hdrs);
   if(c->fam_job) {
     /* the verdict waits for the other family's check (total_s says so) */
     double done = ap_family_finish(c->fam_job, &c->r->tcp);
@@ -1074,6 +1106,7 @@ static void status_end(struct ap_status_job *job, struct ap_target *t,
   if(job)
     ap_status_finish(job, r);
   ap_result_scrub(r, t->key);
+  ap_cloud_scrub(t->cloud, r);
   ap_verdict_compute(r); /* folds the status page into the reason */
 }
 

@@ -344,6 +344,16 @@ static struct json_object *target_json(const struct ap_result *r)
   add_str(o, "provider", r->provider);
   add_str(o, "key_source", r->key_source);
   add_str(o, "key_fingerprint", r->key_fingerprint);
+  /* bedrock/vertex only: where, and (vertex) who minted the token */
+  if(r->region[0])
+    add_str(o, "region", r->region);
+  if(r->project[0])
+    add_str(o, "project", r->project);
+  if(r->token_host[0]) {
+    add_str(o, "token_host", r->token_host);
+    json_object_object_add(o, "token_cached",
+                           json_object_new_boolean(r->token_cached));
+  }
   return o;
 }
 

@@ -94,11 +94,21 @@ static void family(struct prom_buf *b, const char *name, const char *help)
   pb_put(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* target="NAME", and for the clouds where it runs: provider, region and
+ * (vertex) project, so one host's Bedrock and Vertex series tell apart. */
 static void target_label(const struct ap_result *r, char *out, size_t n)
 {
-  char name[AP_TEXT * 2];
+  char name[AP_TEXT * 2], region[AP_TEXT], project[AP_TEXT];
   label_value(name, sizeof(name), r->name);
-  snprintf(out, n, "target=\"%s\"", name);
+  if(!r->region[0]) {
+    snprintf(out, n, "target=\"%s\"", name);
+    return;
+  }
+  label_value(region, sizeof(region), r->region);
+  label_value(project, sizeof(project), r->project);
+  snprintf(out, n, "target=\"%s\",provider=\"%s\",region=\"%s\"%s%s%s", name,
+           r->provider, region, project[0] ? ",project=\"" : "", project,
+           project[0] ? "\"" : "");
 }
 
 /* How a metric of the shared table is exposed: its family, the "phase"
