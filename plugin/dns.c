@@ -336,6 +336,18 @@ static int job_wait(struct dns_job *j, double timeout_s,
   return timed_out;
 }
 
+int ap_dns_job_done(struct ap_dns_job *job)
+{
+  struct dns_job *j = (struct dns_job *)job;
+  int done;
+  if(!j)
+    return 1;
+  pthread_mutex_lock(&j->mu);
+  done = j->done;
+  pthread_mutex_unlock(&j->mu);
+  return done;
+}
+
 int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
                   double timeout_s, struct ap_dns_result *dns)
 {

@@ -39,6 +39,7 @@ struct ap_prober {
 };
 
 struct probe_ctx {
+  int launched;                /* ap_probe_many: its transfer was set up */
   struct ap_target *t;
   struct ap_result *r;
   struct ap_prober *p;
@@ -417,6 +418,26 @@ static void dns_from_list(struct ap_dns_result *dns, const char *list,
 
 /* The dns layer. Fills RES with curl's resolve list. 0 when the probe
  * goes on. */
+/* The proxy's name through the bounded lookup (libcurl's resolver has no
+ * limit of ours): pinned in RES, or the proxy layer fails with
+ * resolve_failed / timeout. 0 when the transfer may go on. */
+static int pin_proxy(struct probe_ctx *c, const char *proxy,
+                     struct curl_slist **res, double budget)
+{
+  struct ap_dns_result pdns;
+  char reason[AP_TEXT];
+  int timed_out = 0;
+  if(!ap_url_pin(proxy, 1080, c->t->ip_family, budget, res, &pdns,
+                 &timed_out))
+    return 0;
+  snprintf(reason, sizeof(reason), "the proxy's name %s: %s", pdns.host,
+           pdns.h.reason[0] ? pdns.h.reason : "no address");
+  ap_layer_fail(c->r, AP_LAYER_PROXY,
+                timed_out ? AP_ERR_PROXY_TIMEOUT : AP_ERR_PROXY_RESOLVE,
+                reason);
+  return -1;
+}
+
 static int step_dns(struct probe_ctx *c, const char *proxy,
                     struct curl_slist **res, double budget)
 {
@@ -431,7 +452,7 @@ static int step_dns(struct probe_ctx *c, const char *proxy,
   if(*proxy) {
     dns->h.state = AP_STATE_NA;
     ap_strlcpy(dns->source, "proxy", sizeof(dns->source));
-    return 0;
+    return pin_proxy(c, proxy, res, budget);
   }
   dns->h.state = AP_STATE_OK;
   literal = is_literal(c->host, &fam);
@@ -1162,6 +1183,38 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   return rc;
 }
 
+/* Start the transfer of every context in CS whose lookup has ended (or
+ * whose lookup budget is spent: finish then fails it at once), each once;
+ * *PPENDING counts those not started yet. Returns how many were added to
+ * MULTI. */
+static size_t start_ready(struct probe_ctx **cs, size_t n, CURLM *multi,
+                          size_t *ppending)
+{
+  size_t i, added = 0;
+  double now = ap_mono_s();
+  for(i = 0; i < n; i++) {
+    struct probe_ctx *c = cs[i];
+    double budget;
+    if(!c || c->launched)
+      continue;
+    budget = c->t->connect_timeout_s < c->limit_s ? c->t->connect_timeout_s
+                                                   : c->limit_s;
+    if(c->dns_started && !ap_dns_job_done(c->dns_job) &&
+       now < c->t0 + budget)
+      continue;
+    c->launched = 1;
+    (*ppending)--;
+    if(ready(c))
+      continue;
+    curl_easy_setopt(c->p->easy, CURLOPT_PRIVATE, c);
+    if(curl_multi_add_handle(multi, c->p->easy) == CURLM_OK)
+      added++;
+    else
+      complete(c, CURLE_FAILED_INIT);
+  }
+  return added;
+}
+
 enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
                            struct ap_result *results)
 {
@@ -1169,7 +1222,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   struct ap_status_job **sj = calloc(n ? n : 1, sizeof(*sj));
   CURLM *multi = curl_multi_init();
   enum ap_code rc = AP_OK;
-  size_t i, running = 0;
+  size_t i, running = 0, pending;
   int still = 0;
   double t0 = ap_mono_s();
   void *loc;
@@ -1192,16 +1245,13 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
     if(one && !rc)
       rc = one;
   }
-  for(i = 0; i < n; i++) {
-    if(!cs[i] || ready(cs[i]))
-      continue;
-    curl_easy_setopt(cs[i]->p->easy, CURLOPT_PRIVATE, cs[i]);
-    if(curl_multi_add_handle(multi, cs[i]->p->easy) == CURLM_OK)
-      running++;
-    else
-      complete(cs[i], CURLE_FAILED_INIT);
-  }
-  while(running) {
+  /* each transfer starts as soon as its own lookup is done: a slow name
+   * never holds the others back */
+  pending = 0;
+  for(i = 0; i < n; i++)
+    pending += cs[i] != NULL;
+  running += start_ready(cs, n, multi, &pending);
+  while(running || pending) {
     CURLMsg *m;
     int left;
     if(curl_multi_perform(multi, &still) != CURLM_OK)
@@ -1218,7 +1268,11 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
         c->completed = 1;
       }
     }
-    if(running && curl_multi_poll(multi, NULL, 0, 100, NULL) != CURLM_OK)
+    if(pending)
+      running += start_ready(cs, n, multi, &pending);
+    if((running || pending) &&
+       curl_multi_poll(multi, NULL, 0, pending ? 10 : 100, NULL) !=
+         CURLM_OK)
       break;
   }
   for(i = 0; i < n; i++) {
