@@ -30,7 +30,6 @@
 #include <strings.h>
 #include <sys/mman.h>
 
-#define CANARY_PROMPT "ping"
 
 /* A target's last canary run. In a host that forks its workers after
  * init, the slot sits in memory they share (ap_canary_shared_new), with a
@@ -124,44 +123,14 @@ static void slot_unlock(struct ap_canary_memo *m)
     pthread_mutex_unlock(&m->slot->mu);
 }
 
-/* What a canary request is, per provider: where it goes, its body around
- * the model id, the event that ends its stream. The rows belong in the
- * provider table once there is one. OpenAI: max_completion_tokens, which
- * reasoning models accept where they reject max_tokens; usage arrives in a
- * last chunk only when asked for. */
-struct canary_shape {
-  int provider;
-  const char *path;
-  const char *body_head; /* then the model id (checked: nothing to escape) */
-  const char *body_tail;
-  const char *final_event;
-};
-
-static const struct canary_shape shapes[] = {
-  {AP_PROVIDER_ANTHROPIC, "/v1/messages", "{\"model\":\"",
-   "\",\"max_tokens\":1,\"stream\":true,\"messages\":[{\"role\":\"user\","
-   "\"content\":\"" CANARY_PROMPT "\"}]}",
-   "message_stop"},
-  {AP_PROVIDER_OPENAI, "/v1/chat/completions", "{\"model\":\"",
-   "\",\"max_completion_tokens\":1,\"stream\":true,\"stream_options\":"
-   "{\"include_usage\":true},\"messages\":[{\"role\":\"user\","
-   "\"content\":\"" CANARY_PROMPT "\"}]}",
-   "[DONE]"},
-};
-
-static const struct canary_shape *shape_of(int provider)
-{
-  size_t i;
-  for(i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
-    if(shapes[i].provider == provider)
-      return &shapes[i];
-  return &shapes[0];
-}
-
 int ap_canary_body(int provider, const char *model, char *out, size_t n)
 {
-  const struct canary_shape *sh = shape_of(provider);
-  return snprintf(out, n, "%s%s%s", sh->body_head, model, sh->body_tail);
+  /* the request's shape is the provider table's (provider.c) */
+  const struct ap_provider_row *p = ap_provider(provider);
+  if(!p->canary_body_head)
+    p = ap_provider(AP_PROVIDER_ANTHROPIC);
+  return snprintf(out, n, "%s%s%s", p->canary_body_head, model,
+                  p->canary_body_tail);
 }
 
 void ap_stream_init(struct ap_stream *s, int provider, double sent_at)
@@ -516,7 +485,9 @@ static void judge(struct canary *c, const struct ap_target *t,
     e = AP_ERR_INF_TRUNCATED;
     snprintf(reason, sizeof(reason),
              "the stream ended after %ld events without %s", c->st.events,
-             shape_of(t->provider)->final_event);
+             ap_provider(t->provider)->canary_final_event
+               ? ap_provider(t->provider)->canary_final_event
+               : "message_stop");
   }
   if(e == AP_ERR_NONE) {
     ap_head_set(&in->h, AP_STATE_OK, AP_ERR_NONE, NULL);
@@ -555,7 +526,9 @@ static void canary_run(struct ap_target *t, struct ap_inference_result *in,
   double t_start;
   CURLcode code;
   int stalled = 0;
-  const char *path = shape_of(t->provider)->path;
+  const char *path = ap_provider(t->provider)->canary_path
+                       ? ap_provider(t->provider)->canary_path
+                       : "/v1/messages";
   if(!c) {
     ap_head_set(&in->h, AP_STATE_UNKNOWN, in->h.error, "out of memory");
     return;

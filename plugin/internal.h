@@ -26,6 +26,13 @@ struct ap_provider_row {
   int auth_layer;              /* 0: the status alone decides (https) */
   int time_signed;             /* requests signed with the clock */
   double signed_window_s;      /* how long such a signature holds */
+  /* the canary (inference.c), NULL: none for this provider: where the
+   * streamed generation goes, its body around the model id (checked,
+   * nothing to escape), the event that ends its stream */
+  const char *canary_path;
+  const char *canary_body_head;
+  const char *canary_body_tail;
+  const char *canary_final_event;
 };
 /* The row of provider ID (the first row for an unknown id). */
 const struct ap_provider_row *ap_provider(int id);

@@ -14,21 +14,30 @@
 static const struct ap_provider_row rows[] = {
   {AP_PROVIDER_ANTHROPIC, "anthropic", AP_DEFAULT_URL,
    "/v1/models", "limit=1", "ANTHROPIC_API_KEY", "x-api-key: ", "anthropic-version",
-   "anthropic-ratelimit-", 1, 0, 0},
+   "anthropic-ratelimit-", 1, 0, 0, "/v1/messages", "{\"model\":\"",
+   "\",\"max_tokens\":1,\"stream\":true,\"messages\":[{\"role\":\"user\","
+   "\"content\":\"ping\"}]}",
+   "message_stop"},
+  /* max_completion_tokens, which reasoning models accept where they
+   * reject max_tokens; usage comes in a last chunk only when asked for */
   {AP_PROVIDER_OPENAI, "openai", "https://api.openai.com/v1/models",
    "/v1/models", NULL, "OPENAI_API_KEY", "authorization: Bearer ", NULL,
-   "x-ratelimit-", 1, 0, 0},
+   "x-ratelimit-", 1, 0, 0, "/v1/chat/completions", "{\"model\":\"",
+   "\",\"max_completion_tokens\":1,\"stream\":true,\"stream_options\":"
+   "{\"include_usage\":true},\"messages\":[{\"role\":\"user\","
+   "\"content\":\"ping\"}]}",
+   "[DONE]"},
   {AP_PROVIDER_HTTPS, "https", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
-   0, 0},
+   0, 0, NULL, NULL, NULL, NULL},
   /* SigV4: "Signature expired ... (now - 5 min.)" */
   {AP_PROVIDER_BEDROCK, "bedrock",
    AP_DEFAULT_URL, "/v1/models", NULL, NULL,
-   NULL, NULL, NULL, 1, 1, 300},
+   NULL, NULL, NULL, 1, 1, 300, NULL, NULL, NULL, NULL},
   /* the token endpoint's JWT: Google publishes no tolerance for iat/exp
    * ("a reasonable timeframe"); 5 minutes like SigV4 (docs/clouds.md) */
   {AP_PROVIDER_VERTEX, "vertex",
    AP_DEFAULT_URL, "/v1/models", NULL, NULL,
-   NULL, NULL, NULL, 1, 1, 300},
+   NULL, NULL, NULL, 1, 1, 300, NULL, NULL, NULL, NULL},
 };
 
 const struct ap_provider_row *ap_provider(int id)
