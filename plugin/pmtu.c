@@ -15,6 +15,7 @@
  * (the real probe verified nothing either: it never got the certificate).
  */
 #include "internal.h"
+#include "strutil.h"
 #include "timeutil.h"
 
 #include <errno.h>
@@ -84,6 +85,7 @@ static int pmtu_handshake(const char *address, int port, const char *sni,
   SSL_CTX *ctx = NULL;
   SSL *ssl = NULL;
   int fd, done = 0;
+  char sni_buf[AP_TEXT] = "";
 
   fd = clamped_connect(address, port, mss, deadline);
   if(fd < 0)
@@ -91,8 +93,12 @@ static int pmtu_handshake(const char *address, int port, const char *sni,
   ctx = SSL_CTX_new(TLS_client_method());
   if(ctx)
     ssl = SSL_new(ctx);
+  /* a writable copy: OpenSSL's macro casts the name to void * (clang's
+   * -Wcast-qual rejects that for a const one) */
+  if(sni)
+    ap_strlcpy(sni_buf, sni, sizeof(sni_buf));
   if(!ssl || !SSL_set_fd(ssl, fd) ||
-     (sni && sni[0] && !SSL_set_tlsext_host_name(ssl, sni)))
+     (sni && sni[0] && !SSL_set_tlsext_host_name(ssl, sni_buf)))
     goto out;
   SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
   for(;;) {
