@@ -123,8 +123,16 @@ static void print_human(const struct ap_result *r)
     n = (size_t)snprintf(d, sizeof(d), "%s port %d (%s)", r->tcp.address,
                          r->tcp.port, r->tcp.family == 6 ? "ipv6" : "ipv4");
   if(r->tcp.path_mtu > 0 && n < sizeof(d))
-    snprintf(d + n, sizeof(d) - n, ", path MTU %d", r->tcp.path_mtu);
+    n += (size_t)snprintf(d + n, sizeof(d) - n, ", path MTU %d",
+                          r->tcp.path_mtu);
+  {
+    char facts[160];
+    if(ap_tcp_text(&r->tcp, facts, sizeof(facts)) && n < sizeof(d))
+      snprintf(d + n, sizeof(d) - n, "%s%s", n ? ", " : "", facts);
+  }
   print_layer("tcp", &r->tcp.h, d);
+  if(ap_route_text(&r->tcp, d, sizeof(d)))
+    printf("  %-6s %-9s %9s  %s\n", "", "", "", d);
   for(i = 0; i < r->tcp.family_count; i++) {
     const struct ap_family_result *f = &r->tcp.families[i];
     printf("  %-6s %-9s %9s  IPv%d %s: %s%s%s\n", "",
@@ -305,24 +313,6 @@ static int extra_target(int argc, char **argv, struct ap_target *t,
   return ap_target_set(t, "url", url, err, errlen) ? -1 : 0;
 }
 
-static void unique_names(struct ap_target *ts, size_t n)
-{
-  size_t i, j;
-  char err[128], name[300];
-  for(i = 1; i < n; i++) {
-    for(j = 0; j < i; j++) {
-      if(!strcmp(ts[i].name, ts[j].name)) {
-        snprintf(name, sizeof(name), "%s:%d", ts[i].url_host,
-                 ts[i].url_port);
-        if(!strcmp(name, ts[j].name))
-          snprintf(name, sizeof(name), "%s#%zu", ts[i].url_host, i + 1);
-        ap_target_set(&ts[i], "name", name, err, sizeof(err));
-        break;
-      }
-    }
-  }
-}
-
 /* 0, -1 out of memory (ERR empty) or a file error (ERR set). */
 static int emit(struct ap_result *rs, size_t n, const struct cli *c,
                 char *err, size_t errlen)
@@ -460,7 +450,7 @@ int main(int argc, char **argv)
       }
       tp[i] = &ts[i];
     }
-    unique_names(ts, n);
+    ap_targets_label(ts, n);
     nt = n;
   }
   for(i = 0; i < nt; i++) {

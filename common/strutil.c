@@ -5,7 +5,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +23,34 @@ size_t ap_strlcpy(char *dst, const char *src, size_t dstlen)
   return n;
 }
 
+/* The "C" locale, made once per process (never freed: a locale_t is
+ * small and may be in use by any thread until exit). */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_init(void)
+{
+  c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static locale_t c_locale_get(void)
+{
+  pthread_once(&c_locale_once, c_locale_init);
+  return c_locale;
+}
+
+void *ap_locale_c_enter(void)
+{
+  locale_t c = c_locale_get();
+  return c ? (void *)uselocale(c) : NULL;
+}
+
+void ap_locale_leave(void *old)
+{
+  if(old)
+    uselocale((locale_t)old);
+}
+
 int ap_parse_double(const char *s, double min, double max, double *out)
 {
   char *end = NULL;
@@ -28,7 +58,7 @@ int ap_parse_double(const char *s, double min, double max, double *out)
   if(!s || !*s || isspace((unsigned char)*s) || strpbrk(s, "xXpP"))
     return -1; /* decimal only: no hex floats */
   errno = 0;
-  v = strtod(s, &end);
+  v = c_locale_get() ? strtod_l(s, &end, c_locale_get()) : strtod(s, &end);
   if(errno || end == s || *end || !isfinite(v) || v < min || v > max)
     return -1;
   *out = v;

@@ -10,7 +10,15 @@
  * Returns the length of SRC (>= DSTLEN means truncated). */
 size_t ap_strlcpy(char *dst, const char *src, size_t dstlen);
 
-/* Parse all of S as a finite double in [MIN, MAX]. 0 on success. */
+/* Switch the calling thread to the "C" locale for numbers (a host daemon
+ * may have set a decimal comma with setlocale) until ap_locale_leave with
+ * what this returned. NULL when the C locale cannot be had (then nothing
+ * changed). */
+void *ap_locale_c_enter(void);
+void ap_locale_leave(void *old);
+
+/* Parse all of S as a finite double in [MIN, MAX], with '.' as the
+ * decimal point whatever the locale. 0 on success. */
 int ap_parse_double(const char *s, double min, double max, double *out);
 
 /* Parse all of S as a decimal long in [MIN, MAX]. 0 on success. */

@@ -251,12 +251,20 @@ static void print_long(const struct ap_result *r, int verbose)
                                                         : "",
            r->dns.address_count > 1 ? " ..." : "", "");
   long_line("dns", &r->dns.h, d);
-  if(r->tcp.path_mtu > 0)
-    snprintf(d, sizeof(d), "%s path MTU %d", r->tcp.address,
-             r->tcp.path_mtu);
-  else
-    snprintf(d, sizeof(d), "%s", r->tcp.address);
+  {
+    char facts[160], mtu[24] = "";
+    ap_tcp_text(&r->tcp, facts, sizeof(facts));
+    if(r->tcp.path_mtu > 0)
+      snprintf(mtu, sizeof(mtu), " path MTU %d", r->tcp.path_mtu);
+    snprintf(d, sizeof(d), "%s%s%s%s", r->tcp.address, mtu,
+             facts[0] ? ", " : "", facts);
+  }
   long_line("tcp", &r->tcp.h, d);
+  if(ap_route_text(&r->tcp, d, sizeof(d))) {
+    char c[512];
+    clean(c, sizeof(c), d, sizeof(c));
+    printf("tcp %s\n", c);
+  }
   for(i = 0; i < r->tcp.family_count; i++) {
     const struct ap_family_result *f = &r->tcp.families[i];
     clean(d, sizeof(d), f->reason, sizeof(d));

@@ -158,21 +158,68 @@ enum ap_error ap_skew_error(double skew_s, double warn_s, double crit_s)
   return AP_ERR_NONE;
 }
 
+/* How long a time-signed request of PROVIDER stays valid (AWS SigV4: 300
+ * s), 0 when its requests carry no signed time (x-api-key, Bearer). */
+static double signed_window_s(int provider)
+{
+  switch((enum ap_provider)provider) {
+  case AP_PROVIDER_ANTHROPIC:
+  case AP_PROVIDER_OPENAI:
+  case AP_PROVIDER_HTTPS:
+    return 0;
+  }
+  return 0;
+}
+
+void ap_skew_limits(const struct ap_target *t, double window_s,
+                    double *warn_s, double *crit_s)
+{
+  *warn_s = t->skew_warn_s;
+  /* --skew-crit given: the user's; else critical only where the skew
+   * breaks the requests, beyond a time-signed provider's window */
+  *crit_s = t->skew_crit_s >= 0 ? t->skew_crit_s : window_s;
+  if(*crit_s > 0 && *warn_s > *crit_s)
+    *warn_s = *crit_s / 2;
+}
+
 void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t)
+{
+  ap_env_judge_skew(r, t, signed_window_s(t->provider));
+}
+
+void ap_env_judge_skew(struct ap_result *r, const struct ap_target *t,
+                       double window_s)
 {
   struct ap_env_result *env = &r->env;
   enum ap_error e;
-  char reason[AP_TEXT];
+  double warn, crit;
+  char reason[AP_TEXT], why[AP_TEXT];
   env->clock_skew_s = r->http.clock_skew_s;
-  e = ap_skew_error(env->clock_skew_s, t->skew_warn_s, t->skew_crit_s);
+  ap_skew_limits(t, window_s, &warn, &crit);
+  e = ap_skew_error(env->clock_skew_s, warn, crit);
   if(e == AP_ERR_NONE ||
      ap_state_rank(ap_error_state(e)) <= ap_state_rank(env->h.state))
     return;
+  if(e == AP_ERR_ENV_CLOCK_SKEW_CRIT && t->skew_crit_s < 0)
+    snprintf(why, sizeof(why),
+             "beyond the %g s a time-signed request stays valid: the "
+             "provider rejects them",
+             crit);
+  else if(e == AP_ERR_ENV_CLOCK_SKEW_CRIT)
+    snprintf(why, sizeof(why), "limit %g s", crit);
+  else if(window_s > 0)
+    snprintf(why, sizeof(why),
+             "limit %g s; time-signed requests fail beyond %g s", warn,
+             window_s);
+  else
+    snprintf(why, sizeof(why),
+             "limit %g s; these requests do not depend on the clock, "
+             "certificate checks and signed requests elsewhere do",
+             warn);
   snprintf(reason, sizeof(reason),
-           "this host's clock is %.1f s %s the server's Date (limit %g s)%s",
+           "this host's clock is %.1f s %s the server's Date (%s)%s",
            fabs(env->clock_skew_s),
-           env->clock_skew_s > 0 ? "behind" : "ahead of",
-           e == AP_ERR_ENV_CLOCK_SKEW_CRIT ? t->skew_crit_s : t->skew_warn_s,
+           env->clock_skew_s > 0 ? "behind" : "ahead of", why,
            env->clock_synced == 0
              ? "; the kernel says it is not synchronised (NTP off?)"
              : "");

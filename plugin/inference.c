@@ -23,21 +23,105 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #define CANARY_PROMPT "ping"
 
-struct ap_canary_memo {
-  double at; /* mono time of the run */
+/* A target's last canary run. In a host that forks its workers after
+ * init, the slot sits in memory they share (ap_canary_shared_new), with a
+ * process-shared mutex; otherwise in the memo itself, unlocked (one
+ * thread probes a target at a time). */
+struct ap_canary_slot {
+  pthread_mutex_t mu;  /* used only when shared */
+  int used;            /* res holds a run */
+  double at;           /* mono time of that run (CLOCK_MONOTONIC is the
+                          same in every process) */
+  double claimed_at;   /* a process runs one since then, 0 none */
   struct ap_inference_result res;
+};
+
+struct ap_canary_memo {
+  struct ap_canary_slot *slot; /* &own, or a shared slot (not owned) */
+  int shared;
+  struct ap_canary_slot own;
+};
+
+struct ap_canary_shared {
+  size_t n;
+  size_t bytes;                 /* of the whole mapping */
+  struct ap_canary_slot slots[];
 };
 
 void ap_canary_memo_free(struct ap_canary_memo *m)
 {
   free(m);
+}
+
+struct ap_canary_shared *ap_canary_shared_new(size_t n)
+{
+  size_t bytes = sizeof(struct ap_canary_shared) +
+                 (n ? n : 1) * sizeof(struct ap_canary_slot);
+  struct ap_canary_shared *s;
+  pthread_mutexattr_t a;
+  size_t i;
+  void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if(m == MAP_FAILED)
+    return NULL;
+  s = m; /* zero-filled by mmap */
+  s->n = n;
+  s->bytes = bytes;
+  if(pthread_mutexattr_init(&a)) {
+    munmap(m, bytes);
+    return NULL;
+  }
+  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  for(i = 0; i < n; i++)
+    pthread_mutex_init(&s->slots[i].mu, &a);
+  pthread_mutexattr_destroy(&a);
+  return s;
+}
+
+void ap_canary_shared_free(struct ap_canary_shared *s)
+{
+  size_t i;
+  if(!s)
+    return;
+  for(i = 0; i < s->n; i++)
+    pthread_mutex_destroy(&s->slots[i].mu);
+  munmap(s, s->bytes);
+}
+
+enum ap_code ap_target_canary_share(struct ap_target *t,
+                                    struct ap_canary_shared *s, size_t i)
+{
+  struct ap_canary_memo *m;
+  if(!s || i >= s->n)
+    return AP_E_ARG;
+  m = t->canary_memo ? t->canary_memo : calloc(1, sizeof(*m));
+  if(!m)
+    return AP_E_NOMEM;
+  m->slot = &s->slots[i];
+  m->shared = 1;
+  t->canary_memo = m;
+  return AP_OK;
+}
+
+static void slot_lock(struct ap_canary_memo *m)
+{
+  if(m->shared)
+    pthread_mutex_lock(&m->slot->mu);
+}
+
+static void slot_unlock(struct ap_canary_memo *m)
+{
+  if(m->shared)
+    pthread_mutex_unlock(&m->slot->mu);
 }
 
 int ap_canary_body(int provider, const char *model, char *out, size_t n)
@@ -475,11 +559,33 @@ out:
   free(c);
 }
 
+/* Within --canary-interval of the slot's run (or while another process
+ * runs one): copy that result into IN, marked reused. 1 when reused;
+ * else the slot is claimed for this run. Called locked. */
+static int reuse(const struct ap_target *t, struct ap_canary_slot *s,
+                 struct ap_inference_result *in, double now)
+{
+  int same = s->used && !strcmp(s->res.model, t->canary);
+  int fresh = same && t->canary_interval_s > 0 &&
+              now - s->at < t->canary_interval_s;
+  int running = same && s->claimed_at > 0 &&
+                now - s->claimed_at < t->timeout_s + 1;
+  if(fresh || running) {
+    *in = s->res;
+    in->reused = 1;
+    in->age_s = now - s->at;
+    return 1;
+  }
+  s->claimed_at = now;
+  return 0;
+}
+
 void ap_inference_run(struct ap_target *t, struct ap_result *r)
 {
   struct ap_inference_result *in = &r->inference;
   double now = ap_mono_s();
-  struct ap_canary_memo *m = t->canary_memo;
+  struct ap_canary_memo *m;
+  int reused;
 
   in->ttft_s = in->stream_s = in->max_gap_s = in->cost_usd = NAN;
   in->input_tokens = in->output_tokens = NAN;
@@ -490,22 +596,30 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r)
   }
   if(r->auth.h.state != AP_STATE_OK && r->auth.h.state != AP_STATE_WARNING)
     return; /* skipped: no tokens spent on a key that did not get through */
-  if(m && t->canary_interval_s > 0 && now - m->at < t->canary_interval_s &&
-     !strcmp(m->res.model, t->canary)) {
-    *in = m->res;
-    in->reused = 1;
-    in->age_s = now - m->at;
-    return;
+  if(!t->canary_memo) {
+    t->canary_memo = calloc(1, sizeof(*t->canary_memo));
+    if(t->canary_memo)
+      t->canary_memo->slot = &t->canary_memo->own;
+  }
+  m = t->canary_memo;
+  if(m) {
+    slot_lock(m);
+    reused = reuse(t, m->slot, in, now);
+    slot_unlock(m);
+    if(reused)
+      return;
   }
   in->h.time_s = NAN;
   in->age_s = 0;
   ap_strlcpy(in->model, t->canary, sizeof(in->model));
   canary_run(t, in);
-  if(!m)
-    m = t->canary_memo = calloc(1, sizeof(*m));
   if(m) {
-    m->at = now;
-    m->res = *in;
+    slot_lock(m);
+    m->slot->at = now;
+    m->slot->res = *in;
+    m->slot->used = 1;
+    m->slot->claimed_at = 0;
+    slot_unlock(m);
   }
 }
 

@@ -23,6 +23,11 @@ int ap_proxy_url_ok(const char *v);
 /* Is V a comma-separated list of IP literals ([v6] allowed)? */
 int ap_addr_list_ok(const char *v);
 
+/* ---- label.c ---- */
+/* T's label in FORM (0 host:port, 1 host+path, 2 host:port+path, 3 URL). */
+void ap_label_form(const struct ap_target *t, int form, char *out,
+                   size_t outlen);
+
 /* ---- env.c: which proxy applies ---- */
 /* Decide the proxy for HOST from T's options or the environment (as curl:
  * https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; no_proxy, NO_PROXY).
@@ -41,8 +46,18 @@ int ap_keepalive_advice(int time_s, int intvl_s, int probes,
                         double idle_timeout_s, char *out, size_t outlen);
 /* Clock skew -> env error by the thresholds (0 = off). */
 enum ap_error ap_skew_error(double skew_s, double warn_s, double crit_s);
-/* After the answer: the skew into the env layer, judged by T's limits. */
+/* The skew limits for T when its provider's requests are time-signed
+ * for WINDOW_S seconds (0: not time-signed): warning beyond --skew-warn;
+ * critical beyond --skew-crit when given, else beyond the window (what the
+ * skew breaks), else never. 0 = off. */
+void ap_skew_limits(const struct ap_target *t, double window_s,
+                    double *warn_s, double *crit_s);
+/* After the answer: the skew into the env layer, judged by T's limits and
+ * its provider's signing window. */
 void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t);
+/* The same with the signing window WINDOW_S given (0: not time-signed). */
+void ap_env_judge_skew(struct ap_result *r, const struct ap_target *t,
+                       double window_s);
 
 /* ---- dns.c: a fresh lookup, bounded by a timeout ---- */
 /* Resolve HOST for FAMILY (0, 4, 6) within TIMEOUT_S seconds, filling DNS
@@ -85,10 +100,59 @@ int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp);
 struct ap_family_job;
 struct ap_family_job *ap_family_start(const struct ap_dns_result *dns,
                                       int port, double timeout_s);
-void ap_family_finish(struct ap_family_job *job, struct ap_tcp_result *tcp);
+/* Finish stops waiting for the family TCP->family (the probe's own
+ * connection went through it), waits for the other (at most the start's
+ * TIMEOUT_S) and returns when the job ended (mono), 0 for no job. */
+double ap_family_finish(struct ap_family_job *job, struct ap_tcp_result *tcp);
+/* A family the probe's own connection went through is never failing: its
+ * check's SYNs were unlucky. Marks it ok. */
+void ap_family_spare_used(struct ap_tcp_result *tcp);
 /* After the probe: when one family failed and the other connected, the
  * tcp layer gets the family_failed warning (never over a failure). */
 void ap_family_judge(struct ap_result *r);
+
+/* IP literal ADDRESS and PORT into SS; its length, 0 when not a literal. */
+struct sockaddr_storage;
+unsigned int ap_tcp_sockaddr(const char *address, int port,
+                             struct sockaddr_storage *ss);
+
+/* ---- route.c: where packets stop (TTL-limited SYNs, no root) ---- */
+enum ap_hop_kind {
+  AP_HOP_NONE,    /* no ICMP answer */
+  AP_HOP_EXPIRED, /* time exceeded: a router on the way */
+  AP_HOP_UNREACH, /* destination unreachable: it rejects */
+  AP_HOP_OTHER
+};
+/* An error-queue message's SO_EE_ORIGIN_* and ICMP(v6) type -> kind. */
+enum ap_hop_kind ap_route_icmp_kind(int origin, int type);
+/* Trace the path to ADDRESS (an IP literal) port PORT within BUDGET_S
+ * seconds into TCP->route / route_last_hop (route_error when it could not
+ * run). 0 on success. */
+int ap_route_trace(const char *address, int port, double budget_s,
+                   struct ap_tcp_result *tcp);
+/* Trim TCP->route (up to the API or a rejecting hop; one silent hop after
+ * the last answer) and set route_last_hop. */
+void ap_route_finish(struct ap_tcp_result *tcp);
+/* A tcp timeout/unreachable: add where packets stop to its reason. */
+void ap_route_explain(struct ap_tcp_result *tcp, int port);
+/* After the transfer: trace when the tcp layer failed with timeout or
+ * unreachable (the proxy's connect failed, with PROXY_PORT > 0: the route
+ * to PROXY_ADDR), or always when TRACE; within BUDGET_S seconds. */
+void ap_route_after(struct ap_result *r, int trace, const char *proxy_addr,
+                    int proxy_port, int port, double budget_s);
+
+/* ---- pmtu.c: a PMTU black hole told from a stalled server ---- */
+/* A TLS handshake (no verification: only delivery counts) with SNI to
+ * ADDRESS:PORT with the MSS clamped to MSS, within TIMEOUT_S. 1 when it
+ * completed, 0 when it stalled or failed. */
+int ap_pmtu_try(const char *address, int port, const char *sni, int mss,
+                double timeout_s);
+/* After the transfer: when TCP connected and the TLS handshake timed out,
+ * try clamped MSSs (1200, then 536), each within TRY_S and all within
+ * BUDGET_S; one that completes makes the tcp layer pmtu_blackhole with
+ * working_mss. */
+void ap_pmtu_after(struct ap_result *r, const char *sni, double try_s,
+                   double budget_s);
 
 /* ---- classify.c: transfer outcome -> failing layer and error ---- */
 struct ap_observed {

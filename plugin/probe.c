@@ -196,6 +196,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
   ap_headers_feed(&c->hdr, buf, len, ap_wall_s());
   if(c->hdr.status)
     c->got_status = 1;
+  if(len <= 2 && c->got_status) { /* end of the headers: retransmits now */
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if(!curl_easy_getinfo(c->p->easy, CURLINFO_ACTIVESOCKET, &fd) &&
+       fd != CURL_SOCKET_BAD)
+      ap_tcp_sockinfo((int)fd, &c->r->tcp);
+  }
   return len;
 }
 
@@ -317,6 +323,7 @@ static void result_init(struct ap_result *r, const struct ap_target *t)
   r->proxy.h.state = AP_STATE_NA;
   r->tls.cert_days_left = r->tls.chain_min_days_left = NAN;
   r->tcp.rtt_s = NAN;
+  r->tcp.syn_retransmits = r->tcp.retransmits = -1;
   r->proxy.resolve_s = r->proxy.connect_s = r->proxy.tunnel_s = NAN;
   r->env.clock_synced = -1;
   r->env.clock_maxerror_s = r->env.clock_skew_s = NAN;
@@ -982,6 +989,25 @@ static int ready(struct probe_ctx *c)
   return 0;
 }
 
+/* After the transfer, what the path adds: a PMTU black hole behind a
+ * stalled handshake, the route where packets stop (or always with
+ * --trace), each within what is left of --timeout; total_s grows by it. */
+static void path_after(struct probe_ctx *c)
+{
+  double t = ap_mono_s();
+  double left = c->limit_s - (t - c->t0);
+  int pport = 0;
+  if(c->proxy[0] && ap_url_port(c->proxy, &pport))
+    pport = 0;
+  if(!c->proxy[0])
+    ap_pmtu_after(c->r, c->host, c->t->connect_timeout_s, left);
+  left = c->limit_s - (ap_mono_s() - c->t0);
+  ap_route_after(c->r, c->t->trace, c->r->proxy.address, pport, c->port,
+                 left);
+  if(!isnan(c->r->total_s))
+    c->r->total_s += ap_mono_s() - t;
+}
+
 static void end(struct probe_ctx *c)
 {
   if(!c)
@@ -990,9 +1016,14 @@ static void end(struct probe_ctx *c)
     ap_dns_finish(c->dns_job, c->host, 0, 0, &c->r->dns);
   curl_slist_free_all(c->resolve);
   if(c->fam_job) {
-    ap_family_finish(c->fam_job, &c->r->tcp);
+    /* the verdict waits for the other family's check (total_s says so) */
+    double done = ap_family_finish(c->fam_job, &c->r->tcp);
     ap_family_judge(c->r);
+    if(!isnan(c->r->total_s) && done - c->t0 > c->r->total_s)
+      c->r->total_s = done - c->t0;
   }
+  if(c->curl_start > 0)
+    path_after(c);
   finish(c, c->t0);
   if(c->p)
     if(c->p->body)
@@ -1084,6 +1115,7 @@ static void after_auth(struct ap_target *t, struct ap_result *r)
 
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
+  void *loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   double t0 = ap_mono_s();
   struct ap_status_job *sj = status_begin(t);
   enum ap_code rc = attempt(t, r, t->timeout_s);
@@ -1091,6 +1123,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
     rc = retry_loop(t, r, t0, rc);
   after_auth(t, r);
   status_end(sj, t, r);
+  ap_locale_leave(loc);
   return rc;
 }
 
@@ -1104,6 +1137,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   size_t i, running = 0;
   int still = 0;
   double t0 = ap_mono_s();
+  void *loc;
 
   if(!cs || !multi || !sj) {
     free(cs);
@@ -1114,6 +1148,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
       ap_probe_run(targets[i], &results[i]);
     return AP_E_NOMEM;
   }
+  loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   for(i = 0; i < n; i++)
     sj[i] = status_begin(targets[i]);
   for(i = 0; i < n; i++) {
@@ -1170,5 +1205,6 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   curl_multi_cleanup(multi);
   free(cs);
   free(sj);
+  ap_locale_leave(loc);
   return rc;
 }

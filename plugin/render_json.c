@@ -3,6 +3,7 @@
  * measured is left out (never 0, never NaN).
  */
 #include "internal.h"
+#include "strutil.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -109,6 +110,38 @@ static struct json_object *dns_json(const struct ap_result *r)
   return o;
 }
 
+/* route: hops in TTL order, a silent hop's address and rtt null */
+static void route_json(struct json_object *o, const struct ap_tcp_result *t)
+{
+  struct json_object *a = json_object_new_array();
+  int i;
+  for(i = 0; a && i < t->route_count; i++) {
+    const struct ap_route_hop *h = &t->route[i];
+    struct json_object *ho = json_object_new_object();
+    if(!ho)
+      break;
+    add_int(ho, "ttl", h->ttl);
+    json_object_object_add(ho, "address",
+                           h->address[0] ? json_object_new_string(h->address)
+                                         : NULL);
+    if(isnan(h->rtt_s))
+      json_object_object_add(ho, "rtt_s", NULL);
+    else
+      add_num(ho, "rtt_s", h->rtt_s, 6);
+    if(h->reached)
+      json_object_object_add(ho, "reached", json_object_new_boolean(1));
+    if(h->unreachable)
+      json_object_object_add(ho, "unreachable", json_object_new_boolean(1));
+    json_object_array_add(a, ho);
+  }
+  json_object_object_add(o, "route", a);
+  json_object_object_add(o, "route_last_hop",
+                         t->route_last_hop[0]
+                           ? json_object_new_string(t->route_last_hop)
+                           : NULL);
+  add_str(o, "route_error", t->route_error);
+}
+
 static struct json_object *tcp_json(const struct ap_result *r)
 {
   struct json_object *o = layer(&r->tcp.h);
@@ -146,6 +179,14 @@ static struct json_object *tcp_json(const struct ap_result *r)
     }
     json_object_object_add(o, "families", a);
   }
+  if(r->tcp.syn_retransmits >= 0)
+    add_int(o, "syn_retransmits", r->tcp.syn_retransmits);
+  if(r->tcp.retransmits >= 0)
+    add_int(o, "retransmits", r->tcp.retransmits);
+  if(r->tcp.working_mss > 0)
+    add_int(o, "working_mss", r->tcp.working_mss);
+  if(r->tcp.route_traced)
+    route_json(o, &r->tcp);
   return o;
 }
 
@@ -321,8 +362,8 @@ static struct json_object *verdict_json(const struct ap_result *r)
   return o;
 }
 
-enum ap_code ap_render_json(const struct ap_result *r, int pretty,
-                            char **pout)
+static enum ap_code render_c(const struct ap_result *r, int pretty,
+                         char **pout)
 {
   struct json_object *root = json_object_new_object();
   struct json_object *layers = json_object_new_object();
@@ -385,5 +426,16 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
       rc = AP_OK;
   }
   json_object_put(root);
+  return rc;
+}
+
+/* Numbers with '.' whatever the host's LC_NUMERIC (json-c and printf
+ * follow the thread's locale). */
+enum ap_code ap_render_json(const struct ap_result *r, int pretty,
+                            char **pout)
+{
+  void *old = ap_locale_c_enter();
+  enum ap_code rc = render_c(r, pretty, pout);
+  ap_locale_leave(old);
   return rc;
 }

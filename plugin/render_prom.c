@@ -93,7 +93,7 @@ static void target_label(const struct ap_result *r, char *out, size_t n)
   snprintf(out, n, "target=\"%s\"", name);
 }
 
-enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
+static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
 {
   struct prom_buf b = {NULL, 0, 0, 0};
   const struct ap_metric *m;
@@ -188,4 +188,14 @@ enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
   }
   *pout = b.s;
   return AP_OK;
+}
+
+/* Numbers with '.' whatever the host's LC_NUMERIC (json-c and printf
+ * follow the thread's locale). */
+enum ap_code ap_render_prom(const struct ap_result *rs, size_t n, char **pout)
+{
+  void *old = ap_locale_c_enter();
+  enum ap_code rc = render_c(rs, n, pout);
+  ap_locale_leave(old);
+  return rc;
 }

@@ -106,7 +106,8 @@ static const struct opt_row opts[] = {
     "SECONDS (default 60; 0 off)"},
    OPT_SPAN, OFF(skew_warn_s)},
   {{"skew-crit", 0, "SECONDS",
-    "critical beyond SECONDS of clock skew (default 120; 0 off)"},
+    "critical beyond SECONDS of clock skew (default: only where the skew "
+    "breaks the requests, beyond a time-signed provider's window; 0 off)"},
    OPT_SPAN, OFF(skew_crit_s)},
   {{"idle-timeout", 0, "SECONDS",
     "idle timeout of the NAT/firewalls on the path (default 300): advice "
@@ -124,9 +125,13 @@ static const struct opt_row opts[] = {
     "--timeout (default 0)"},
    OPT_COUNT, OFF(retries)},
   {{"status-page", 0, "URL",
-    "also read the provider's Statuspage summary.json (\"anthropic\" for "
-    "status.claude.com) and say whether it is them or us"},
+    "also read the provider's Statuspage (its base URL or summary.json; "
+    "\"anthropic\" for status.claude.com) and say whether it is them or us"},
    OPT_STATUS, OFF(status_page)},
+  {{"trace", 0, NULL,
+    "trace the route to the API's port (TTL-limited SYNs) on every "
+    "outcome, not only when the connection fails"},
+   OPT_FLAG, OFF(trace)},
   {{"model", 0, "ID",
     "check that the provider serves model ID to this key (GET "
     "/v1/models/ID; free, no tokens; repeatable, at most 8)"},
@@ -218,7 +223,7 @@ void ap_target_init(struct ap_target *t)
   t->cert_warn_days = 21;
   t->cert_crit_days = 7;
   t->skew_warn_s = 60;
-  t->skew_crit_s = 120;
+  t->skew_crit_s = -1; /* by what the skew breaks (ap_skew_limits) */
   t->idle_timeout_s = 300;
   t->expect_status = 200;
   t->stream_idle_timeout_s = 10;
@@ -291,12 +296,40 @@ out:
   return result;
 }
 
-/* An https URL without credentials, kept as given. */
+/* U's path, when it names no .json document, gets Statuspage's
+ * /api/v2/summary.json appended (a page's base address, as a user copies
+ * it from the browser, https://status.example.com). 0 on success. */
+static int status_summary_path(CURLU *u)
+{
+  char *path = NULL;
+  char full[AP_TARGET_TEXT];
+  size_t n;
+  int rc = 0;
+  if(curl_url_get(u, CURLUPART_PATH, &path, 0))
+    return -1;
+  n = strlen(path);
+  if(n < 5 || strcasecmp(path + n - 5, ".json")) {
+    while(n > 0 && path[n - 1] == '/')
+      n--;
+    if(n + sizeof("/api/v2/summary.json") > sizeof(full))
+      rc = -1;
+    else {
+      snprintf(full, sizeof(full), "%.*s/api/v2/summary.json", (int)n,
+               path);
+      rc = curl_url_set(u, CURLUPART_PATH, full, 0) ? -1 : 0;
+    }
+  }
+  curl_free(path);
+  return rc;
+}
+
+/* An https URL without credentials: a Statuspage summary.json, or the
+ * page's base address (its summary.json is read). */
 static enum ap_code status_url(const char *v, char **pout, char *err,
                                size_t errlen)
 {
   CURLU *u = curl_url();
-  char *scheme = NULL, *user = NULL;
+  char *scheme = NULL, *user = NULL, *full = NULL;
   enum ap_code rc = AP_E_ARG;
   *pout = NULL;
   if(!u)
@@ -304,17 +337,20 @@ static enum ap_code status_url(const char *v, char **pout, char *err,
   if(ap_has_ctl(v) || curl_url_set(u, CURLUPART_URL, v, 0) ||
      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
      strcmp(scheme, "https") ||
-     !curl_url_get(u, CURLUPART_USER, &user, 0)) {
+     !curl_url_get(u, CURLUPART_USER, &user, 0) || status_summary_path(u) ||
+     curl_url_get(u, CURLUPART_URL, &full, 0)) {
     snprintf(err, errlen,
              "--status-page: '%s' is not an https URL without credentials "
-             "(or \"anthropic\")",
+             "(a Statuspage base address or its summary.json, or "
+             "\"anthropic\")",
              v);
   } else {
-    *pout = strdup(v);
+    *pout = strdup(full);
     rc = *pout ? AP_OK : AP_E_NOMEM;
   }
   curl_free(scheme);
   curl_free(user);
+  curl_free(full);
   curl_url_cleanup(u);
   return rc;
 }

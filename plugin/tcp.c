@@ -10,6 +10,9 @@
  *   has no route for at all (ENETUNREACH: an IPv4-only host) is n/a, since
  *   clients fail over at once.
  *
+ * - retransmits (TCP_INFO total_retrans): those before the connection was
+ *   up are the SYN's, a lossy path's first sign.
+ *
  * The family job belongs to the probe that started it; finish joins the
  * thread (which ends by its own deadline) and frees the job.
  */
@@ -55,6 +58,11 @@ int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp)
        mtu > 0)
       tcp->path_mtu = mtu;
   }
+  /* the first look is when TCP just came up: every retransmit so far was
+   * a SYN (the kernel counts them in total_retrans) */
+  if(tcp->syn_retransmits < 0)
+    tcp->syn_retransmits = (int)ti.tcpi_total_retrans;
+  tcp->retransmits = (int)ti.tcpi_total_retrans;
   tcp->mss = (int)ti.tcpi_snd_mss;
   tcp->rtt_s = ti.tcpi_rtt ? (double)ti.tcpi_rtt / 1e6 : NAN;
   return 0;
@@ -65,18 +73,20 @@ struct ap_family_job {
   int started;
   int port;
   double timeout_s;
+  int wake[2];           /* finish writes the family the probe used */
+  double done_at;        /* mono, when the thread ended */
   struct ap_family_result fam[2];
 };
 
-static socklen_t fill_sockaddr(const struct ap_family_result *f, int port,
-                               struct sockaddr_storage *ss)
+socklen_t ap_tcp_sockaddr(const char *address, int port,
+                          struct sockaddr_storage *ss)
 {
   memset(ss, 0, sizeof(*ss));
-  if(f->family == 4) {
+  if(!strchr(address, ':')) {
     struct sockaddr_in *in = (struct sockaddr_in *)ss;
     in->sin_family = AF_INET;
     in->sin_port = htons((unsigned short)port);
-    if(inet_pton(AF_INET, f->address, &in->sin_addr) != 1)
+    if(inet_pton(AF_INET, address, &in->sin_addr) != 1)
       return 0;
     return sizeof(*in);
   }
@@ -84,7 +94,7 @@ static socklen_t fill_sockaddr(const struct ap_family_result *f, int port,
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons((unsigned short)port);
-    if(inet_pton(AF_INET6, f->address, &in6->sin6_addr) != 1)
+    if(inet_pton(AF_INET6, address, &in6->sin6_addr) != 1)
       return 0;
     return sizeof(*in6);
   }
@@ -120,18 +130,31 @@ static void family_done(struct ap_family_result *f, int err, double t)
     snprintf(f->reason, sizeof(f->reason), "%s", strerror(err));
 }
 
-/* Connect both at once; each ends at its answer or the deadline. */
+/* The probe's own connection went through F's family: F is not judged by
+ * its own SYNs any more (they may just have been unlucky). */
+static void family_used(struct ap_family_result *f)
+{
+  f->state = AP_STATE_OK;
+  f->error = AP_ERR_NONE;
+  snprintf(f->reason, sizeof(f->reason),
+           "the probe's own connection went through");
+}
+
+/* Connect both at once; each ends at its answer or the deadline, or when
+ * finish says the probe's connection used its family. Each connect is an
+ * ordinary one: the kernel sends its SYN again (after 1 s, 3 s ...) within
+ * the deadline, like any client's. */
 static void *family_thread(void *arg)
 {
   struct ap_family_job *j = arg;
-  struct pollfd pfd[2];
-  int idx[2], n = 0, i, left;
+  struct pollfd pfd[3];
+  int idx[3], n = 0, i, left;
   double t0 = ap_mono_s();
 
   for(i = 0; i < 2; i++) {
     struct ap_family_result *f = &j->fam[i];
     struct sockaddr_storage ss;
-    socklen_t sl = fill_sockaddr(f, j->port, &ss);
+    socklen_t sl = ap_tcp_sockaddr(f->address, j->port, &ss);
     int fd;
     if(!sl) {
       family_done(f, EINVAL, 0);
@@ -158,14 +181,31 @@ static void *family_thread(void *arg)
     idx[n++] = i;
   }
   left = n;
+  pfd[n].fd = j->wake[0];
+  pfd[n].events = POLLIN;
+  pfd[n].revents = 0;
   while(left > 0) {
     double rest = j->timeout_s - (ap_mono_s() - t0);
     int ms = rest > 0 ? (int)(rest * 1000.0) + 1 : 0;
-    int rc = ms > 0 ? poll(pfd, (nfds_t)n, ms) : 0;
+    int rc = ms > 0 ? poll(pfd, (nfds_t)n + 1, ms) : 0;
     if(rc < 0 && errno == EINTR)
       continue;
     if(rc <= 0)
       break;
+    if(pfd[n].revents) {
+      unsigned char used = 0;
+      if(read(j->wake[0], &used, 1) != 1)
+        used = 0;
+      pfd[n].fd = -1;
+      for(i = 0; i < n; i++) {
+        if(pfd[i].fd < 0 || j->fam[idx[i]].family != used)
+          continue;
+        family_used(&j->fam[idx[i]]);
+        close(pfd[i].fd);
+        pfd[i].fd = -1;
+        left--;
+      }
+    }
     for(i = 0; i < n; i++) {
       int err = 0;
       socklen_t el = sizeof(err);
@@ -185,6 +225,7 @@ static void *family_thread(void *arg)
     family_done(&j->fam[idx[i]], ETIMEDOUT, ap_mono_s() - t0);
     close(pfd[i].fd);
   }
+  j->done_at = ap_mono_s();
   return NULL;
 }
 
@@ -212,25 +253,57 @@ struct ap_family_job *ap_family_start(const struct ap_dns_result *dns,
     f->state = AP_STATE_UNKNOWN;
     f->time_s = NAN;
   }
+  if(pipe2(j->wake, O_CLOEXEC | O_NONBLOCK)) {
+    free(j);
+    return NULL;
+  }
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 128 * 1024);
   j->started = !pthread_create(&j->tid, &attr, family_thread, j);
   pthread_attr_destroy(&attr);
   if(!j->started) {
+    close(j->wake[0]);
+    close(j->wake[1]);
     free(j);
     return NULL;
   }
   return j;
 }
 
-void ap_family_finish(struct ap_family_job *j, struct ap_tcp_result *tcp)
+double ap_family_finish(struct ap_family_job *j, struct ap_tcp_result *tcp)
 {
+  double done;
+  int i;
+  unsigned char used;
   if(!j)
-    return;
+    return 0;
+  used = (unsigned char)tcp->family;
+  /* the family the connection went through needs no more waiting */
+  if(used && write(j->wake[1], &used, 1) != 1)
+    used = 0;
   pthread_join(j->tid, NULL);
+  close(j->wake[0]);
+  close(j->wake[1]);
+  for(i = 0; i < 2; i++)
+    if(j->fam[i].family == tcp->family && tcp->h.state == AP_STATE_OK &&
+       isnan(j->fam[i].time_s))
+      j->fam[i].time_s = tcp->h.time_s;
   memcpy(tcp->families, j->fam, sizeof(tcp->families));
   tcp->family_count = 2;
+  done = j->done_at;
   free(j);
+  return done;
+}
+
+void ap_family_spare_used(struct ap_tcp_result *tcp)
+{
+  int i;
+  if(tcp->h.state != AP_STATE_OK || !tcp->family)
+    return;
+  for(i = 0; i < tcp->family_count; i++)
+    if(tcp->families[i].family == tcp->family &&
+       tcp->families[i].state == AP_STATE_CRITICAL)
+      family_used(&tcp->families[i]);
 }
 
 void ap_family_judge(struct ap_result *r)
@@ -240,6 +313,7 @@ void ap_family_judge(struct ap_result *r)
   char reason[AP_TEXT];
   if(tcp->family_count != 2 || tcp->h.state != AP_STATE_OK)
     return;
+  ap_family_spare_used(&r->tcp);
   if(tcp->families[0].state == AP_STATE_OK &&
      tcp->families[1].state == AP_STATE_CRITICAL) {
     bad = &tcp->families[1];

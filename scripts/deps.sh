@@ -26,7 +26,8 @@ libssl-dev libjson-c-dev"
 # built from a clean clone, checked and installed by tests/install (icinga2
 # and collectd give the stock /etc/icinga2 and /etc/collectd/collectd.conf
 # they are installed beside)
-TEST="$BUILD libcmocka-dev clang-14 libclang-rt-14-dev python3 valgrind nagios4-core icinga2-bin
+# locales: the de_DE source unit_locale compiles with localedef
+TEST="$BUILD libcmocka-dev clang-14 libclang-rt-14-dev locales python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
 libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps
 iproute2 iptables dnsmasq-base postgresql zabbix-server-pgsql php-cli php-cgi

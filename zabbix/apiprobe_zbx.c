@@ -66,6 +66,9 @@ struct zm_target {
 static struct ap_conf zm_conf;
 static struct zm_target *zm_targets; /* one per zm_conf target */
 static int zm_ntargets;
+/* The targets' last canary runs, shared by the listeners (mapped before
+ * the fork): --canary-interval holds for the agent, not per listener. */
+static struct ap_canary_shared *zm_canaries;
 static int zm_timeout = 3;
 static double zm_cache_s = 5;
 
@@ -330,6 +333,26 @@ int zbx_module_api_version(void)
   return ZM_API_VERSION;
 }
 
+/* Targets with a canary keep its last run where every listener sees it;
+ * without the mapping each listener guards its own (and says so). */
+static void zm_share_canaries(void)
+{
+  int i, any = 0;
+  for(i = 0; i < zm_ntargets; i++)
+    any |= !zm_targets[i].c->error[0] && zm_targets[i].c->t.canary;
+  if(!any)
+    return;
+  zm_canaries = ap_canary_shared_new((size_t)zm_ntargets);
+  if(!zm_canaries) {
+    fprintf(stderr, "apiprobe module: no shared memory for the canaries: "
+                    "each listener keeps --canary-interval on its own\n");
+    return;
+  }
+  for(i = 0; i < zm_ntargets; i++)
+    if(!zm_targets[i].c->error[0] && zm_targets[i].c->t.canary)
+      ap_target_canary_share(&zm_targets[i].c->t, zm_canaries, (size_t)i);
+}
+
 int zbx_module_init(void)
 {
   const char *path = getenv("APIPROBE_ZABBIX_CONF");
@@ -354,6 +377,7 @@ int zbx_module_init(void)
   for(i = 0; i < zm_conf.ntargets; i++)
     zm_targets[i].c = &zm_conf.targets[i];
   zm_ntargets = zm_conf.ntargets;
+  zm_share_canaries();
   fprintf(stderr, "apiprobe module: %d target(s) from %s\n", zm_ntargets,
           path);
   return ZM_MODULE_OK;
@@ -376,6 +400,8 @@ int zbx_module_uninit(void)
   free(zm_targets);
   zm_targets = NULL;
   zm_ntargets = 0;
+  ap_canary_shared_free(zm_canaries);
+  zm_canaries = NULL;
   ap_global_cleanup();
   return ZM_MODULE_OK;
 }

@@ -117,6 +117,11 @@ enum ap_layer {
   XX(TCP_FAMILY, TCP, "family_failed", WARNING,                                \
      "one address family fails while the other works: clients that try it "    \
      "first stall or fail; fix its route/firewall (or stop using it)")         \
+  XX(TCP_PMTU_BLACKHOLE, TCP, "pmtu_blackhole", CRITICAL,                      \
+     "full-size packets are lost on the path while ICMP 'fragmentation "       \
+     "needed' does not come back (a PMTU black hole, often a VPN/tunnel): "    \
+     "lower the interface or tunnel MTU, clamp the MSS on the router, or "     \
+     "allow ICMP fragmentation-needed / packet-too-big")                      \
   XX(PROXY_RESOLVE, PROXY, "resolve_failed", CRITICAL,                         \
      "the proxy's host name does not resolve: check HTTPS_PROXY/--proxy")      \
   XX(PROXY_CONNECT, PROXY, "connect_failed", CRITICAL,                         \
@@ -294,14 +299,18 @@ struct ap_target {
   double timeout_s;         /* whole probe */
   double cert_warn_days;
   double cert_crit_days;
-  double skew_warn_s;   /* clock skew thresholds, 0 = off (60, 120) */
-  double skew_crit_s;
+  double skew_warn_s;   /* clock skew warning threshold, 0 = off (60) */
+  double skew_crit_s;   /* critical threshold, 0 = off; -1 (default): by
+                           what the skew breaks, beyond a time-signed
+                           provider's window, never for the others */
   double idle_timeout_s; /* middleboxes' idle timeout for the keepalive
                             advice (300), 0 = no advice */
   int retries;          /* extra attempts for transient outcomes (0) */
   int provider;         /* enum ap_provider */
   int expect_status;    /* https provider: the status that is ok (200) */
   char *status_page;    /* Statuspage summary.json URL, NULL = no check */
+  int trace;            /* trace the route on every outcome (0: only when
+                           the connection fails) */
   char *models[AP_MAX_MODELS]; /* --model: ids checked for by the model
                                   layer (free) */
   int model_count;
@@ -343,6 +352,13 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen);
 /* Free everything the target owns (wiping the key); t is reusable after
  * ap_target_init(). Accepts a target that was only initialised. */
 void ap_target_free(struct ap_target *t);
+
+/* Make the labels (name) of the N finished targets TS unique, each naming
+ * its target: targets left with the default label (the host) that share a
+ * host all get host:port, or host and path, or more, whichever tells them
+ * apart; --name labels are kept. Whatever still clashes is numbered
+ * ("#N"). AP_E_NOMEM when only the numbering could be done. */
+enum ap_code ap_targets_label(struct ap_target *ts, size_t n);
 
 /* One row of the option table, for --help texts and config docs. */
 struct ap_option_info {
@@ -436,6 +452,16 @@ struct ap_dns_result {
                               failed lookup was asked again */
 };
 
+/* One hop of a TTL-limited TCP SYN trace (plugin/route.c). */
+#define AP_ROUTE_MAX 30
+struct ap_route_hop {
+  int ttl;
+  char address[48];        /* who answered, "" none (rendered null) */
+  double rtt_s;            /* SYN sent -> answer, NAN none */
+  int reached;             /* the destination itself answered */
+  int unreachable;         /* the hop answered "unreachable" */
+};
+
 /* One address family's own connect, when the name has both. */
 struct ap_family_result {
   int family;              /* 4 or 6 */
@@ -457,6 +483,15 @@ struct ap_tcp_result {
   double rtt_s;            /* kernel's smoothed RTT, NAN unknown */
   int family_count;        /* 2 when both families were tried, else 0 */
   struct ap_family_result families[2]; /* IPv4 first */
+  int syn_retransmits;     /* SYNs sent again before the connect, -1 unknown */
+  int retransmits;         /* segments sent again on the connection (total
+                              incl. SYNs, TCP_INFO), -1 unknown */
+  int working_mss;         /* pmtu_blackhole: the clamped MSS that worked */
+  int route_traced;        /* 1 when a route was traced (route may be empty) */
+  int route_count;         /* hops in route[], TTL order */
+  struct ap_route_hop route[AP_ROUTE_MAX];
+  char route_last_hop[48]; /* last address that answered, "" none */
+  char route_error[64];    /* why a trace could not run, "" none */
 };
 
 struct ap_proxy_result {
@@ -597,6 +632,15 @@ struct ap_result {
   char curl_error[AP_TEXT];
 };
 
+/* The traced route as one line for a human face ("route: 1 192.0.2.1 0.3
+ * ms, 2 *"), "" when none was traced. Returns the length written. */
+size_t ap_route_text(const struct ap_tcp_result *tcp, char *out,
+                     size_t outlen);
+/* The tcp layer's path facts as words ("works with MSS 1200, 2
+ * retransmits (1 of the SYN)"), "" when there are none. */
+size_t ap_tcp_text(const struct ap_tcp_result *tcp, char *out,
+                   size_t outlen);
+
 /* Files a face reads itself (a config file): common/file.h declares these
  * (documented there); repeated here so a face includes this header only.
  * ap_file_read never blocks on a FIFO or device and refuses any file that
@@ -652,6 +696,20 @@ int ap_inference_summary(const struct ap_result *r, char *buf, size_t n);
   "about 8 input + 1\noutput tokens per run (billed by the provider), at "    \
   "most once per\n--canary-interval (300 s) in the collectd and Zabbix "      \
   "modules.\n"
+
+/* A target's last canary run (for --canary-interval) lives in private
+ * memory. A host that forks its workers after init (zabbix_agentd's
+ * listeners each probe) puts it in memory they share instead, so the
+ * interval holds for the host as a whole: ap_canary_shared_new(N) maps
+ * room for N targets before the fork (NULL when that fails), and
+ * ap_target_canary_share(T, S, I) gives finished target T slot I (again
+ * after every ap_target_finish). ap_canary_shared_free() only after every
+ * target using it is freed. */
+struct ap_canary_shared;
+struct ap_canary_shared *ap_canary_shared_new(size_t n);
+enum ap_code ap_target_canary_share(struct ap_target *t,
+                                    struct ap_canary_shared *s, size_t i);
+void ap_canary_shared_free(struct ap_canary_shared *s);
 
 /* Layer head by index, for renderers and adapters. */
 const struct ap_layer_head *ap_result_layer(const struct ap_result *r,

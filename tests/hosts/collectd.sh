@@ -92,14 +92,17 @@ if [ "$MEMORY" = 1 ]; then setup_tmp collectd-memory; else setup_tmp collectd; f
 start_fake
 
 HOST="probe-test"
-TYPES_N=23 # values per target: 15 metrics + 7 layer states + verdict
+TYPES_N=31 # values per target: 21 metrics + 9 layer states + verdict
 ALL_VALUES="latency-dns latency-connect latency-proxy latency-tls latency-ttfb
   latency-total apiprobe_days-cert apiprobe_days-chain_min response_code-http
   apiprobe_remaining-requests apiprobe_remaining-tokens
   apiprobe_seconds-retry_after apiprobe_seconds-clock_skew bool-up
-  bytes-path_mtu apiprobe_state-env apiprobe_state-dns apiprobe_state-tcp apiprobe_state-proxy
-  apiprobe_state-tls apiprobe_state-http apiprobe_state-auth
-  apiprobe_state-verdict"
+  bytes-path_mtu latency-inference_ttft latency-inference_stream
+  latency-inference_max_gap apiprobe_tokens-input apiprobe_tokens-output
+  apiprobe_seconds-canary_age apiprobe_state-env apiprobe_state-dns
+  apiprobe_state-tcp apiprobe_state-proxy apiprobe_state-tls
+  apiprobe_state-http apiprobe_state-auth apiprobe_state-model
+  apiprobe_state-inference apiprobe_state-verdict"
 
 mkdir -p "$T/plugins" "$T/csv"
 # collectd refuses a symlinked plugin ("is not a regular file"): copy it.
@@ -872,6 +875,83 @@ else
 fi
 leaked=$(grep -cF -- "$BAD_KEY" "$T/pasted.log")
 todo "$([ "$leaked" -eq 0 ] && echo 1)" "a key pasted into KeyEnv stays out of the log ($leaked log line(s) quote it)" plugin/target.c
+
+###########################################################################
+# 4. the canary's cost guard: a Canary read every second, CanaryInterval 3
+###########################################################################
+# the fake counts generation requests (POST /v1/messages) on all listeners
+gen_count() {
+  curl -sS --max-time 5 --cacert "$T/certs/ca.pem" \
+    --resolve "api.test:$P_OK:127.0.0.1" "https://api.test:$P_OK/fake/stats" |
+    sed -n 's/.*"generation_requests":\([0-9]*\).*/\1/p'
+}
+g0=$(gen_count)
+if [ "$g0" = 0 ]; then
+  ok "sections 1-3 (no Canary configured) sent no generation request"
+else
+  notok "generation requests without any Canary: '$g0'"
+fi
+rm -rf "$T/csv"
+mkdir -p "$T/csv"
+{
+  global_conf "$T/canary.log"
+  cat <<EOF
+LoadPlugin csv
+<Plugin csv>
+  DataDir "$T/csv"
+</Plugin>
+PluginDir "$T/plugins"
+LoadPlugin apiprobe
+<Plugin apiprobe>
+EOF
+  target canary "$P_OK" 1 'Model "claude-x"' 'Model "claude-gone"' \
+    'Canary "claude-x"' 'CanaryInterval 3'
+  target free "$P_OK" 1 'Model "claude-x"'
+  echo "</Plugin>"
+} >"$T/canary.conf"
+T0=$(date +%s.%N)
+"${DAEMON_ENV[@]}" "$COLLECTD" -f -C "$T/canary.conf" >"$T/canary.out" 2>&1 &
+CPID=$!
+PIDS+=("$CPID")
+canary_reads() { [ "$(csv_rows canary bool-up)" -ge 10 ] && [ "$(csv_rows free bool-up)" -ge 10 ]; }
+wait_until 30 "$CPID" canary_reads || note "canary reads: $(csv_rows canary bool-up) after $(since "$T0") s"
+stop_collectd "$CPID"
+reads=$(csv_rows canary bool-up)
+gens=$(gen_count)
+# one run per CanaryInterval: reads 1 s apart run it every 3rd or 4th read
+if [ "$reads" -ge 10 ] && [ -n "$gens" ] && [ "$gens" -ge $(((reads + 3) / 4)) ] &&
+  [ "$gens" -le $(((reads + 2) / 3)) ]; then
+  ok "cost guard: $reads reads of a Canary target every 1 s, $gens generation requests (CanaryInterval 3)"
+else
+  notok "cost guard: $reads reads, '$gens' generation requests (want about one per 3 s)"
+fi
+ages=$(awk -F, 'NR > 1 { print $2 }' "$(csv_file canary apiprobe_seconds-canary_age)" | tr '\n' ' ')
+fresh=0 reused=0 badage=0
+for a in $ages; do
+  if value_ok "$a" =0; then fresh=$((fresh + 1))
+  elif value_ok "$a" 0.5..3.5; then reused=$((reused + 1))
+  else badage=$((badage + 1)); fi
+done
+if [ "$fresh" -ge 2 ] && [ "$reused" -gt "$fresh" ] && [ "$badage" -eq 0 ] &&
+  [ "$fresh" -eq "$gens" ]; then
+  ok "canary_age: $fresh fresh runs (0 s) and $reused reuses aged 1-3 s"
+else
+  notok "canary_age values: $ages (fresh $fresh, reused $reused, bad $badage, runs $gens)"
+fi
+bad=
+for v in latency-inference_ttft latency-inference_stream apiprobe_tokens-input; do
+  vals=$(awk -F, 'NR > 1 { print $2 }' "$(csv_file canary "$v")")
+  for x in $vals; do value_ok "$x" 0..100 || bad="$bad $v=$x"; done
+done
+last_state() { awk -F, 'END { print $2 }' "$(csv_file "$1" "apiprobe_state-$2")"; }
+if [ -z "$bad" ] && value_ok "$(last_state canary inference)" =0 &&
+  value_ok "$(last_state canary model)" =2 && value_ok "$(last_state free inference)" nan &&
+  value_ok "$(last_state free model)" =0; then
+  ok "every read has ttft, stream time and tokens (reused ones too); model critical (claude-gone), the free target's inference n/a"
+else
+  notok "canary values:$bad; states canary inference=$(last_state canary inference) model=$(last_state canary model), free inference=$(last_state free inference)"
+fi
+no_key_in "$T/csv" "$T/canary.log"
 
 note "total $(since "$START") s"
 finish

@@ -133,6 +133,9 @@ target() { # NAME PORT [extra lines]; $ADDRS: the pinned addresses
   target expiring_crit "$P_EXPC" "cert-crit-days = 7"
   # both families pinned, the fake on 127.0.0.1 only: IPv6 is refused
   ADDRS=127.0.0.1,::1 target dual "$P_OK"
+  # the canary (spends tokens at the fake) with a model check: one id gone
+  target canary "$P_OK" "model = claude-x" "model = claude-gone" \
+    "canary = claude-x" "canary-interval = 8"
   target broken "$P_OK" "bogus-option = 1"
 } >"$T/module.conf"
 BROKEN_LINE=$(grep -n '^bogus-option' "$T/module.conf" | cut -d: -f1)
@@ -302,10 +305,10 @@ import json, sys
 d = json.loads(sys.argv[1])
 names = [e["{#TARGET}"] for e in d]
 assert names == ["good", "badkey", "ratelimited", "down", "stalled", "stalled_bg",
-                 "expiring", "expiring_crit", "dual"], names
+                 "expiring", "expiring_crit", "dual", "canary"], names
 assert all(e["{#URL}"].startswith("https://api.test:") for e in d), d
 EOF
-then ok "-t apiprobe.discovery: LLD JSON with the 9 good targets, {#TARGET} and {#URL}, 'broken' left out"
+then ok "-t apiprobe.discovery: LLD JSON with the 10 good targets, {#TARGET} and {#URL}, 'broken' left out"
 else notok "-t apiprobe.discovery: [$TY] '$VAL'"; fi
 zt "apiprobe.probe[good]"
 if [ "$TY" = t ] && "$PY" -c '
@@ -468,6 +471,45 @@ fi
 STALL_P+=", stalled_bg $BGS s"
 ping_after "stalled_bg"
 
+# ---- 2b. the canary's cost guard across the listeners ----------------------
+# canary-interval = 8 s, the module's cache 5 s, StartAgents=2: each
+# listener probes on its own, the canary's last run is shared between them
+# (memory mapped before the fork), so the fake counts at most one
+# generation request per 8 s however the passive checks are spread.
+gen_count() {
+  curl -sS --max-time 5 --cacert "$T/certs/ca.pem" \
+    --resolve "api.test:$P_OK:127.0.0.1" "https://api.test:$P_OK/fake/stats" |
+    sed -n 's/.*"generation_requests":\([0-9]*\).*/\1/p'
+}
+g0=$(gen_count)
+if [ "$g0" = 0 ]; then ok "no generation request from the targets without a canary"
+else notok "generation requests before the canary target was asked: '$g0'"; fi
+C0=$(date +%s.%N)
+ages=""
+while awk -v a="$C0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a < 13) }'; do
+  zp "apiprobe.metric[canary,canary_age]"
+  ages+="${VAL} "
+  sleep 0.4
+done
+gens=$(gen_count)
+fresh=0 reused=0 bad=0
+for a in $ages; do
+  if [[ "$a" =~ ^0(\.0+)?$ ]]; then fresh=$((fresh + 1))
+  elif [[ "$a" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v v="$a" 'BEGIN { exit !(v > 0 && v < 8.5) }'; then reused=$((reused + 1))
+  else bad=$((bad + 1)); fi
+done
+# 13 s of checks: runs at ~0 and ~8-10 s; never one per listener
+if [ -n "$gens" ] && [ "$gens" -ge 1 ] && [ "$gens" -le 2 ] && [ "$reused" -gt 0 ] && [ "$bad" -eq 0 ]; then
+  ok "cost guard: $gens generation requests in 13 s of passive checks on 2 listeners (canary-interval 8, cache 5), canary_age seen: $ages"
+else
+  notok "cost guard: '$gens' generation requests, canary_age answers: $ages (fresh $fresh, reused $reused, bad $bad)"
+fi
+zp "apiprobe.layer[canary,model]"; expect "passive apiprobe.layer[canary,model] (claude-gone)" "$TY" "$VAL" '^2$'
+zp "apiprobe.layer[canary,inference]"; expect "passive apiprobe.layer[canary,inference]" "$TY" "$VAL" '^0$'
+zp "apiprobe.metric[canary,ttft]"; expect "passive apiprobe.metric[canary,ttft]" "$TY" "$VAL" '^0(\.[0-9]+)?(e-?[0-9]+)?$'
+zp "apiprobe.metric[good,ttft]"; expect "passive apiprobe.metric[good,ttft] (no canary)" "$TY" "$VAL" '!^not measured'
+zp "apiprobe.layer[good,inference]"; expect "passive apiprobe.layer[good,inference] (n/a)" "$TY" "$VAL" '^5$'
+
 # ---- 3. the template -------------------------------------------------------
 echo "# --- dist/zabbix/template_apiprobe.yaml ---"
 while IFS= read -r l; do
@@ -483,7 +525,8 @@ done < <("$PY" "$HERE/zabbix_template.py" --template "$TEMPLATE" --metrics-c "$M
   --target "expiring=certificate expires in less than {\$APIPROBE.CERT.WARN} days" \
   --target "expiring_crit=certificate expires in less than {\$APIPROBE.CERT.CRIT} days" \
   --target "stalled=HTTP failed" --target "dual=one IP family fails" \
-  --crosscheck good,badkey,ratelimited,down,expiring,expiring_crit,dual 2>&1; echo "exit $?" >"$T/template.rc")
+  --target "canary=model not served" \
+  --crosscheck good,badkey,ratelimited,down,expiring,expiring_crit,dual,canary 2>&1; echo "exit $?" >"$T/template.rc")
 grep -qx 'exit 0' "$T/template.rc" || notok "zabbix_template.py exited $(cat "$T/template.rc")"
 ping_after "the template checks"
 

@@ -299,7 +299,7 @@ def load_template(path, metrics):
     missing = [k for k in want if k not in by_key]
     check(not missing, "a dependent item for the verdict, every layer state/error and all %d metrics"
           % len(metrics), ", ".join(missing))
-    for k, vt in [(k, "UNSIGNED") for k in want[:8]]:
+    for k, vt in [(k, "UNSIGNED") for k in want[:1 + len(LAYERS)]]:
         if k in by_key:
             check(by_key[k].get("value_type", "UNSIGNED") == vt and by_key[k].get("valuemap", {}).get("name") == "apiprobe state",
                   "%s: UNSIGNED with value map 'apiprobe state'" % k)
@@ -338,7 +338,8 @@ def load_template(path, metrics):
             bad.append("%s: priority %s" % (tr.get("name"), tr.get("priority")))
     check(trigs and not bad, "%d trigger prototypes: items, host and dependencies resolve" % len(trigs),
           "; ".join(bad))
-    for what in ("DNS", "TCP", "TLS", "API rejected", "rate limited", "certificate expires"):
+    for what in ("DNS", "TCP", "TLS", "API rejected", "rate limited", "certificate expires",
+                 "model not served", "inference failed", "slow first token"):
         check(any(what in tr.get("name", "") for tr in trigs), "a trigger prototype for '%s'" % what)
     return {"template": t, "rule": rule, "by_key": by_key, "deps": deps, "triggers": trigs,
             "macros": macros}

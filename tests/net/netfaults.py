@@ -6,7 +6,7 @@ in the client namespace. Every case asserts the JSON (verdict and the
 layer's fields) and prints one line: name, verdict line, key timings.
 Standard library only; must run as root.
 
-usage: netfaults.py --group dns_tcp|proxy|accuracy|all --apiprobe BIN
+usage: netfaults.py --group dns_tcp|proxy|path|accuracy|all --apiprobe BIN
                     --fakeapi BIN --tundelay BIN [-k SUBSTRING]
 
 Topology (groups dns_tcp and proxy):
@@ -29,6 +29,18 @@ refuses the DS queries that would prove them insecure, so validation fails
 and the client gets SERVFAIL (rcode 2). Forwarding to an upstream that is
 unreachable or ICMP-rejected does not work for this: dnsmasq answers REFUSED
 (no route) or nothing at all (port unreachable on its unconnected socket).
+
+Group path: three namespaces, client -- router -- server, the router
+forwarding between two veth pairs (names from /etc/netns/*/hosts):
+
+  client 192.0.2.2/24 2001:db8:c::2/64     (default route via the router)
+  router 192.0.2.1 2001:db8:c::1 | 198.51.100.1 2001:db8:d::1
+  server 198.51.100.2/24 2001:db8:d::2/64  fakeapi on [::], and an RSA-4096
+                                           chain TLS server (rsatls)
+Faults in the router's FORWARD chain (DROP, REJECT icmp-host-unreachable)
+must name the router as the route's last hop; a 1280-byte MTU on the
+router's end toward the client with ICMP frag-needed/packet-too-big dropped
+in the router is a PMTU black hole; SYN loss is dropped in the server.
 
 Group accuracy: two fresh namespaces joined by tundelay (TUN, delay D on the
 client->server direction only), fake on the far side; probe and curl -w are
@@ -107,6 +119,38 @@ while True:
     u = socket.create_connection((sys.argv[3], int(sys.argv[5])))
     for a, b in ((t, u), (u, t)):
         threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+"""
+
+
+# a TLS server with CHAIN/KEY on ADDR:PORT that answers any request with
+# a small HTTP 200, or with MODE "stall" accepts and never answers;
+# argv: CHAIN KEY ADDR PORT MODE
+RSATLS_PY = """
+import socket, ssl, sys, threading
+chain, key, addr, port, mode = sys.argv[1:6]
+ls = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((addr, int(port)))
+ls.listen(64)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(chain, key)
+held = []
+def serve(c):
+    try:
+        c.settimeout(10)
+        t = ctx.wrap_socket(c, server_side=True)
+        t.recv(4096)
+        t.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n"
+                  b"Connection: close\\r\\n\\r\\n{}")
+        t.close()
+    except Exception:
+        c.close()
+while True:
+    c = ls.accept()[0]
+    if mode == "stall":
+        held.append(c)
+        continue
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
 """
 
 
@@ -524,10 +568,14 @@ def group_dns_tcp(lab, suite):
         plain("v4only.api.test", "critical", "tcp", "refused")))
 
     def drop_chk(j):
-        # gives up at --connect-timeout 1 (tcp.time_s when reported)
+        # gives up at --connect-timeout 1 (tcp.time_s when reported), then
+        # traces the route for at most one hop wait (1 s): the API's host
+        # itself drops, so no hop answers
         t = get(j, "layers.tcp").get("time_s")
         assert t is None or 0.95 <= t <= 1.1, ("tcp time_s", t)
-        assert 0.95 <= get(j, "total_s") < 1.2, j["total_s"]
+        assert 0.95 <= get(j, "total_s") < 2.2, j["total_s"]
+        assert get(j, "layers.tcp.route_last_hop") is None, j["layers"]["tcp"]
+        assert [h["address"] for h in get(j, "layers.tcp.route")] == [None]
     suite.case("tcp_timeout", with_rule(
         tcp_p + ["-j", "DROP"],
         plain("v4only.api.test", "critical", "tcp", "timeout",
@@ -671,6 +719,220 @@ def group_dns_tcp(lab, suite):
 
 def fail(j):
     raise AssertionError(json.dumps(j)[:3000])
+
+
+# ------------------------------------------------------------------ path
+
+PC4, PR4C, PR4S, PS4 = "192.0.2.2", "192.0.2.1", "198.51.100.1", \
+    "198.51.100.2"
+PC6, PR6C, PR6S, PS6 = "2001:db8:c::2", "2001:db8:c::1", "2001:db8:d::1", \
+    "2001:db8:d::2"
+
+
+def path_lab(lab):
+    pid = os.getpid()
+    c = lab.netns("apn-pc%d" % pid)
+    r = lab.netns("apn-pr%d" % pid)
+    s = lab.netns("apn-ps%d" % pid)
+    lab.c, lab.r, lab.s = c, r, s
+    lab.rcif = "apnrc%d" % pid   # the router's end toward the client
+    pairs = (("apnc%d" % pid, c, lab.rcif, PC4, PR4C, PC6, PR6C),
+             ("apns%d" % pid, s, "apnrs%d" % pid, PS4, PR4S, PS6, PR6S))
+    for a, ns, b, a4, b4, a6, b6 in pairs:
+        run(["ip", "link", "add", a, "type", "veth", "peer", "name", b])
+        run(["ip", "link", "set", a, "netns", ns])
+        run(["ip", "link", "set", b, "netns", r])
+        lab.ip(ns, "addr", "add", a4 + "/24", "dev", a)
+        lab.ip(r, "addr", "add", b4 + "/24", "dev", b)
+        lab.ip(ns, "-6", "addr", "add", a6 + "/64", "dev", a, "nodad")
+        lab.ip(r, "-6", "addr", "add", b6 + "/64", "dev", b, "nodad")
+        lab.ip(ns, "link", "set", a, "up")
+        lab.ip(r, "link", "set", b, "up")
+        lab.ip(ns, "route", "add", "default", "via", b4)
+        lab.ip(ns, "-6", "route", "add", "default", "via", b6)
+    lab.nsx(r, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+    lab.nsx(r, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+    hosts = ("127.0.0.1 localhost\n::1 localhost\n"
+             "%s api.test v4only.api.test dual.api.test\n"
+             "%s dual.api.test\n" % (PS4, PS6))
+    for ns in (c, s):
+        lab.etc_netns(ns, "nameserver 127.0.0.1\n")
+        with open(os.path.join("/etc/netns", ns, "hosts"), "w") as f:
+            f.write(hosts)
+
+
+def rsa_chain(lab):
+    """An RSA-4096 CA and a leaf for api.test it signed (one key for
+    both: the flight's size is the point), chain file = leaf + CA."""
+    d = os.path.join(lab.tmp, "rsa")
+    os.makedirs(d, exist_ok=True)
+    key, ca = os.path.join(d, "key.pem"), os.path.join(d, "ca.pem")
+    csr, leaf = os.path.join(d, "leaf.csr"), os.path.join(d, "leaf.pem")
+    run(["openssl", "req", "-x509", "-newkey", "rsa:4096", "-nodes",
+         "-keyout", key, "-out", ca, "-subj", "/CN=RSA4096 Test CA",
+         "-days", "2"])
+    run(["openssl", "req", "-new", "-key", key, "-out", csr, "-subj",
+         "/CN=api.test"])
+    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", key,
+         "-set_serial", "2", "-days", "2", "-out", leaf])
+    chain = os.path.join(d, "chain.pem")
+    with open(chain, "w") as f:
+        f.write(open(leaf).read() + open(ca).read())
+    return chain, key
+
+
+def group_path(lab, suite):
+    path_lab(lab)
+    c, r, s = lab.c, lab.r, lab.s
+    fake, ports = start_fake(lab, s, "::", ["ok"])
+    P = ports[0][1]
+    chain, key = rsa_chain(lab)
+    RSA, RSTALL = 4443, 4444
+    for port, mode in ((RSA, "tls"), (RSTALL, "stall")):
+        lab.spawn(s, [sys.executable, "-c", RSATLS_PY, chain, key, PS4,
+                      str(port), mode], "rsatls-%d" % port)
+    wait_tcp(lab, c, [(PS4, P), (PS6, P), (PS4, RSA), (PS4, RSTALL)])
+
+    def ipt(ns, *args, v6=False):
+        lab.nsx(ns, "ip6tables" if v6 else "iptables", *args)
+
+    def rules(ns, chain_, rs, fn, v6=False):
+        def f():
+            for rule in rs:
+                ipt(ns, "-I", chain_, *rule, v6=v6)
+            try:
+                return fn()
+            finally:
+                for rule in rs:
+                    ipt(ns, "-D", chain_, *rule, v6=v6)
+        return f
+
+    def hops(j):
+        rt = get(j, "layers.tcp.route")
+        assert isinstance(rt, list) and rt, rt
+        for i, h in enumerate(rt):
+            assert h["ttl"] == i + 1 and "address" in h and "rtt_s" in h, rt
+        return rt
+
+    def chk_probe(host, port, args, check):
+        return lambda: checked(check)(probe(lab, c, url(host, port), args))
+
+    # --trace on a healthy path: the router, then the API itself
+    def traced(r_):
+        expect(r_, "ok")
+        rt = hops(r_.j)
+        assert [h["address"] for h in rt] == [PR4C, PS4], rt
+        assert rt[1].get("reached") is True, rt
+        assert all(h["rtt_s"] >= 0 for h in rt), rt
+        assert get(r_.j, "layers.tcp.route_last_hop") == PS4
+        return "route=%s" % ",".join(h["address"] for h in rt)
+    suite.case("path_trace_ok", chk_probe(
+        "v4only.api.test", P, ["--trace"], traced))
+
+    # a healthy probe without --trace traces nothing
+    def untraced(r_):
+        expect(r_, "ok")
+        assert "route" not in get(r_.j, "layers.tcp"), r_.j["layers"]["tcp"]
+        assert get(r_.j, "layers.tcp.syn_retransmits") == 0
+        assert get(r_.j, "layers.tcp.retransmits") >= 0
+    suite.case("path_ok_no_trace", chk_probe("v4only.api.test", P, [],
+                                             untraced))
+
+    fwd = ["-p", "tcp", "--dport", str(P)]
+    targs = ["--connect-timeout", "1", "--timeout", "3"]
+
+    def stops_at_router(err):
+        def chk(r_):
+            expect(r_, "critical", "tcp", err)
+            rt = hops(r_.j)
+            assert rt[0]["address"] == PR4C, rt
+            assert get(r_.j, "layers.tcp.route_last_hop") == PR4C, rt
+            assert PR4C in r_.j["verdict"]["reason"], r_.j["verdict"]
+            assert get(r_.j, "total_s") < 3.2, r_.j["total_s"]
+            return "route=%s" % json.dumps(rt)
+        return chk
+    suite.case("path_drop_router", rules(r, "FORWARD", [fwd + ["-j", "DROP"]],
+               chk_probe("v4only.api.test", P, targs,
+                         stops_at_router("timeout"))))
+    suite.case("path_reject_router", rules(
+        r, "FORWARD", [fwd + ["-j", "REJECT", "--reject-with",
+                              "icmp-host-unreachable"]],
+        chk_probe("v4only.api.test", P, targs,
+                  stops_at_router("unreachable"))))
+
+    # one dropped SYN on a single-stack name: the kernel's retransmission
+    # after 1 s connects
+    syn1 = ["-p", "tcp", "--syn", "--dport", str(P), "-m", "statistic",
+            "--mode", "nth", "--every", "100000", "--packet", "0", "-j",
+            "DROP"]
+
+    def one_syn_lost(r_):
+        expect(r_, "ok")
+        t = get(r_.j, "layers.tcp.time_s")
+        assert 0.9 <= t <= 1.3, ("tcp time_s", t)
+        assert get(r_.j, "layers.tcp.syn_retransmits") == 1, \
+            r_.j["layers"]["tcp"]
+        assert get(r_.j, "layers.tcp.retransmits") >= 1
+        return "syn_retransmits=1 tcp=%s" % ms(t)
+    suite.case("path_syn_dropped_once", rules(
+        s, "INPUT", [syn1], chk_probe("v4only.api.test", P,
+                                      ["--connect-timeout", "3"],
+                                      one_syn_lost)))
+
+    # the first SYN of each family dropped (a lossy dual-stack path): the
+    # probe and its family check both get through by retransmission, and
+    # no family is reported failing
+    def lossy_ok(r_):
+        expect(r_, "ok")
+        f = {x["family"]: x for x in get(r_.j, "layers.tcp.families")}
+        assert f["ipv4"]["state"] == "ok" and f["ipv6"]["state"] == "ok", f
+        return "family=%s" % get(r_.j, "layers.tcp.family")
+
+    def lossy():
+        for v6 in (False, True):
+            ipt(s, "-I", "INPUT", *syn1, v6=v6)
+        try:
+            return checked(lossy_ok)(probe(
+                lab, c, url("dual.api.test", P),
+                ["--connect-timeout", "3", "--timeout", "6"]))
+        finally:
+            for v6 in (False, True):
+                ipt(s, "-D", "INPUT", *syn1, v6=v6)
+    suite.case("path_lossy_dual_stack", lossy)
+
+    # a server that never answers the handshake on a healthy path stays a
+    # tls timeout (the clamped tries stall too: no false black hole)
+    def stalled(r_):
+        expect(r_, "critical", "tls", "timeout")
+        assert "working_mss" not in get(r_.j, "layers.tcp")
+        assert get(r_.j, "total_s") < 4.2, r_.j["total_s"]
+    suite.case("path_tls_stall_healthy", chk_probe(
+        "v4only.api.test", RSTALL, ["--connect-timeout", "1", "--timeout",
+                                    "4"], stalled))
+
+    # PMTU black hole: 1280 on the router's end toward the client, the
+    # router's frag-needed / packet-too-big dropped; the RSA-4096 flight is
+    # several full-size packets
+    def blackhole(r_):
+        expect(r_, "critical", "tcp", "pmtu_blackhole")
+        w = get(r_.j, "layers.tcp.working_mss")
+        assert 0 < w <= 1240, w
+        assert get(r_.j, "layers.tls.error") == "timeout", r_.j["layers"]
+        return "working_mss=%d" % w
+
+    def pmtu():
+        lab.ip(r, "link", "set", "dev", lab.rcif, "mtu", "1280")
+        ipt(r, "-I", "OUTPUT", "-p", "icmp", "--icmp-type",
+            "fragmentation-needed", "-j", "DROP")
+        ipt(r, "-I", "OUTPUT", "-p", "icmpv6", "--icmpv6-type",
+            "packet-too-big", "-j", "DROP", v6=True)
+        try:
+            return checked(blackhole)(probe(
+                lab, c, url("v4only.api.test", RSA),
+                ["--connect-timeout", "1", "--timeout", "4"]))
+        finally:
+            lab.ip(r, "link", "set", "dev", lab.rcif, "mtu", "1500")
+    suite.case("path_pmtu_blackhole", pmtu)
 
 
 # ---------------------------------------------------------------- proxies
@@ -844,7 +1106,7 @@ def group_proxy(lab, suite):
                                             r, "ok"))))
 
     # 7. clock
-    def skew(sec, st, err):
+    def skew(sec, st, err, args=()):
         @checked
         def chk(r):
             j = r.j
@@ -857,11 +1119,17 @@ def group_proxy(lab, suite):
             else:
                 expect(r, st, "env", err)
             return "clock_skew_s=%s" % k
-        return case(host_url=url("api.test", ports["skew:%d" % sec]),
+        return case(args, host_url=url("api.test", ports["skew:%d" % sec]),
                     check=chk)
-    suite.case("clock_skew_120", skew(120, None, None))
+    # x-api-key requests do not depend on the clock: a warning however
+    # large, unless --skew-crit says otherwise
+    suite.case("clock_skew_120", skew(120, None, None, ["--skew-crit",
+                                                        "120"]))
     suite.case("clock_skew_90", skew(90, "warning", "clock_skew"))
-    suite.case("clock_skew_400", skew(400, "critical", "clock_skew_large"))
+    suite.case("clock_skew_400", skew(400, "warning", "clock_skew"))
+    suite.case("clock_skew_400_crit", skew(400, "critical",
+                                           "clock_skew_large",
+                                           ["--skew-crit", "300"]))
 
     @checked
     def no_skew(r):
@@ -1085,7 +1353,7 @@ def opts_absolute(lab):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--group", required=True,
-                    choices=["dns_tcp", "proxy", "accuracy", "all"])
+                    choices=["dns_tcp", "proxy", "path", "accuracy", "all"])
     ap.add_argument("--apiprobe", required=True)
     ap.add_argument("--fakeapi", required=True)
     ap.add_argument("--tundelay", required=True)
@@ -1098,7 +1366,7 @@ def main():
         die("tests/net needs root (network namespaces, iptables, "
             "/etc/netns); it fails rather than skips")
     for tool in ("ip", "iptables", "ip6tables", "dnsmasq", "sysctl",
-                 "getent"):
+                 "getent", "openssl"):
         if not shutil.which(tool):
             die("%s is not installed (scripts/deps.sh)" % tool)
 
@@ -1109,7 +1377,8 @@ def main():
     t0 = time.monotonic()
     suite = Suite(opts.only)
     tmp = tempfile.mkdtemp(prefix="apn-")
-    groups = ["dns_tcp", "proxy", "accuracy"] if opts.group == "all" \
+    groups = ["dns_tcp", "proxy", "path", "accuracy"] \
+        if opts.group == "all" \
         else [opts.group]
     try:
         run([opts.fakeapi, "certs", os.path.join(tmp, "certs")])

@@ -314,6 +314,60 @@ static void test_skew_error(void **state)
                    AP_STATE_CRITICAL);
 }
 
+/* wrong answer 4: a 300 s skew with an x-api-key provider breaks
+ * nothing: a warning by default; critical where it breaks something (a
+ * time-signed provider's window), or beyond --skew-crit when given */
+static void skew_case(double skew, const char *crit_opt, double window,
+                      enum ap_state want, enum ap_error werr,
+                      const char *in_reason)
+{
+  struct ap_target t;
+  struct ap_result r;
+  char err[128];
+  ap_target_init(&t);
+  if(crit_opt)
+    assert_int_equal(ap_target_set(&t, "skew-crit", crit_opt, err,
+                                   sizeof(err)),
+                     AP_OK);
+  memset(&r, 0, sizeof(r));
+  r.env.h.state = AP_STATE_OK;
+  r.env.clock_synced = 1;
+  r.http.clock_skew_s = skew;
+  ap_env_judge_skew(&r, &t, window);
+  assert_int_equal(r.env.h.state, want);
+  assert_int_equal(r.env.h.error, werr);
+  if(in_reason && !strstr(r.env.h.reason, in_reason))
+    fail_msg("reason '%s' lacks '%s'", r.env.h.reason, in_reason);
+  ap_target_free(&t);
+}
+
+static void test_skew_by_what_it_breaks(void **state)
+{
+  struct ap_target t;
+  double w, c;
+  (void)state;
+  /* the defaults: not time-signed -> warning, however large */
+  skew_case(300, NULL, 0, AP_STATE_WARNING, AP_ERR_ENV_CLOCK_SKEW,
+            "do not depend on the clock");
+  skew_case(-3600, NULL, 0, AP_STATE_WARNING, AP_ERR_ENV_CLOCK_SKEW, NULL);
+  skew_case(30, NULL, 0, AP_STATE_OK, AP_ERR_NONE, NULL);
+  /* time-signed for 300 s (AWS SigV4): critical beyond the window */
+  skew_case(301, NULL, 300, AP_STATE_CRITICAL, AP_ERR_ENV_CLOCK_SKEW_CRIT,
+            "time-signed request");
+  skew_case(200, NULL, 300, AP_STATE_WARNING, AP_ERR_ENV_CLOCK_SKEW,
+            "time-signed requests fail beyond 300 s");
+  /* configurable: --skew-crit wins, 0 turns critical off */
+  skew_case(300, "120", 0, AP_STATE_CRITICAL, AP_ERR_ENV_CLOCK_SKEW_CRIT,
+            "limit 120 s");
+  skew_case(400, "0", 300, AP_STATE_WARNING, AP_ERR_ENV_CLOCK_SKEW, NULL);
+  ap_target_init(&t);
+  ap_skew_limits(&t, 0, &w, &c);
+  assert_true(w == 60 && c == 0);
+  ap_skew_limits(&t, 100, &w, &c);
+  assert_true(w == 60 && c == 100);
+  ap_target_free(&t);
+}
+
 static void test_keepalive_advice(void **state)
 {
   char buf[512];
@@ -420,6 +474,7 @@ int main(void)
     cmocka_unit_test_setup(test_env_proxy_invalid_masked, each_setup),
     cmocka_unit_test(test_clock_synced),
     cmocka_unit_test(test_skew_error),
+    cmocka_unit_test(test_skew_by_what_it_breaks),
     cmocka_unit_test(test_keepalive_advice),
     cmocka_unit_test_setup(test_env_host_facts, each_setup),
   };

@@ -326,6 +326,47 @@ static void test_url_normalise(void **state)
   }
 }
 
+/* wrong answer 2: a Statuspage's base address (what a user copies from
+ * the browser) reads its summary.json, as the summary URL itself does */
+static void test_status_page_base(void **state)
+{
+  static const struct url_case cases[] = {
+    {"https://status.example.com",
+     "https://status.example.com/api/v2/summary.json", NULL},
+    {"https://status.example.com/",
+     "https://status.example.com/api/v2/summary.json", NULL},
+    {"https://status.example.com/api/v2/summary.json",
+     "https://status.example.com/api/v2/summary.json", NULL},
+    {"https://example.statuspage.io/pages/x/",
+     "https://example.statuspage.io/pages/x/api/v2/summary.json", NULL},
+    {"https://status.example.com/api/v2/status.json",
+     "https://status.example.com/api/v2/status.json", NULL},
+    {"anthropic", "https://status.claude.com/api/v2/summary.json", NULL},
+  };
+  size_t i;
+  (void)state;
+  for(i = 0; i < N_ELEMS(cases); i++) {
+    struct ap_target t;
+    char err[256] = "";
+    ap_target_init(&t);
+    assert_int_equal(
+      ap_target_set(&t, "status-page", cases[i].in, err, sizeof(err)),
+      AP_OK);
+    assert_string_equal(t.status_page, cases[i].want);
+    ap_target_free(&t);
+  }
+  {
+    struct ap_target t;
+    char err[256] = "";
+    ap_target_init(&t);
+    assert_int_equal(ap_target_set(&t, "status-page", "http://status.x",
+                                   err, sizeof(err)),
+                     AP_E_ARG);
+    assert_non_null(strstr(err, "base address"));
+    ap_target_free(&t);
+  }
+}
+
 static void test_url_credentials_message(void **state)
 {
   struct ap_target t;
@@ -689,6 +730,7 @@ int main(void)
     cmocka_unit_test(test_set_table),
     cmocka_unit_test(test_set_values),
     cmocka_unit_test(test_url_normalise),
+    cmocka_unit_test(test_status_page_base),
     cmocka_unit_test(test_url_credentials_message),
     cmocka_unit_test(test_resolve_entries),
     cmocka_unit_test(test_option_names),

@@ -18,23 +18,9 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "timeutil.h"
+#include "listen4.h"
 
-/* A listening socket on 127.0.0.1, port into *PORT. */
-static int listen4(int *port)
-{
-  struct sockaddr_in a;
-  socklen_t l = sizeof(a);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-  assert_int_equal(listen(fd, 8), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
-  *port = ntohs(a.sin_port);
-  return fd;
-}
 
 static void test_sockinfo(void **state)
 {
@@ -164,6 +150,79 @@ static void test_family_judge_both(void **state)
   assert_int_equal(r.tcp.h.state, AP_STATE_OK);
 }
 
+/* wrong answer 1: a family the probe's own connection went through is
+ * never reported failing (its check's SYNs were unlucky); the other one
+ * still is */
+static void test_family_used_spared(void **state)
+{
+  struct ap_result r;
+  (void)state;
+  memset(&r, 0, sizeof(r));
+  r.tcp.family_count = 2;
+  r.tcp.families[0].family = 4;
+  r.tcp.families[1].family = 6;
+  r.tcp.families[0].state = AP_STATE_CRITICAL;
+  r.tcp.families[0].error = AP_ERR_TCP_TIMEOUT;
+  r.tcp.families[1].state = AP_STATE_OK;
+  r.tcp.h.state = AP_STATE_OK;
+  r.tcp.family = 4; /* the probe connected over IPv4 */
+  ap_family_judge(&r);
+  assert_int_equal(r.tcp.h.state, AP_STATE_OK);
+  assert_int_equal(r.tcp.h.error, AP_ERR_NONE);
+  assert_int_equal(r.tcp.families[0].state, AP_STATE_OK);
+  assert_int_equal(r.tcp.families[0].error, AP_ERR_NONE);
+  assert_non_null(strstr(r.tcp.families[0].reason, "own connection"));
+  /* the family it did not use failing: still the warning */
+  r.tcp.families[0].state = AP_STATE_OK;
+  r.tcp.families[1].state = AP_STATE_CRITICAL;
+  r.tcp.families[1].error = AP_ERR_TCP_TIMEOUT;
+  ap_family_judge(&r);
+  assert_int_equal(r.tcp.h.error, AP_ERR_TCP_FAMILY);
+}
+
+/* Finish stops waiting for the family the probe used: the check's SYN to
+ * a listener whose backlog is full is dropped (pending), yet finish ends
+ * at once and the family is ok. */
+static void test_family_finish_no_wait(void **state)
+{
+  struct ap_dns_result dns;
+  struct ap_tcp_result tcp;
+  struct ap_family_job *j;
+  struct sockaddr_in a;
+  int port, lfd = listen4(&port), i, fill[4];
+  double t0, done;
+  (void)state;
+  /* a backlog of 0: after a few connects the SYNs are dropped */
+  assert_int_equal(listen(lfd, 0), 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for(i = 0; i < 4; i++) {
+    fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fill[i], (struct sockaddr *)&a, sizeof(a));
+  }
+  usleep(50000);
+  fill_dns(&dns, "127.0.0.1", "::1");
+  memset(&tcp, 0, sizeof(tcp));
+  t0 = ap_mono_s();
+  j = ap_family_start(&dns, port, 5.0);
+  assert_non_null(j);
+  usleep(100000);
+  tcp.h.state = AP_STATE_OK;
+  tcp.h.time_s = 0.001;
+  tcp.family = 4;
+  done = ap_family_finish(j, &tcp);
+  assert_true(done - t0 < 1.0);
+  assert_true(ap_mono_s() - t0 < 1.0);
+  assert_int_equal(tcp.families[0].state, AP_STATE_OK);
+  assert_true(tcp.families[0].time_s == 0.001 ||
+              tcp.families[0].time_s < 1.0);
+  for(i = 0; i < 4; i++)
+    close(fill[i]);
+  close(lfd);
+}
+
 /* A black-holed family ends at the deadline, as a timeout. */
 static void test_family_timeout(void **state)
 {
@@ -198,6 +257,8 @@ int main(void)
     cmocka_unit_test(test_family_judge_both),
     cmocka_unit_test(test_family_no_route),
     cmocka_unit_test(test_family_timeout),
+    cmocka_unit_test(test_family_used_spared),
+    cmocka_unit_test(test_family_finish_no_wait),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
