@@ -434,8 +434,9 @@ static double since_sent(double t_start, double sent_off, double at)
 
 static void judge(struct canary *c, const struct ap_target *t,
                   struct ap_inference_result *in, CURLcode code, int stalled,
-                  double t_start)
+                  double t_start, double budget_s)
 {
+  double silent = ap_mono_s() - c->st.last_event_at;
   char reason[AP_TEXT];
   enum ap_error e = AP_ERR_NONE;
   curl_off_t pre = 0;
@@ -465,13 +466,21 @@ static void judge(struct canary *c, const struct ap_target *t,
              c->st.events == 1 ? "" : "s",
              c->decided ? "" : ", no answer yet");
   }
+  else if(code == CURLE_OPERATION_TIMEDOUT && c->is_stream && silent >= 1) {
+    /* --timeout ran out before --stream-idle-timeout, in a silence */
+    e = AP_ERR_INF_STALLED;
+    snprintf(reason, sizeof(reason),
+             "no event for %.1f s when --timeout ran out (after %ld "
+             "events)",
+             silent, c->st.events);
+  }
   else if(code != CURLE_OK && c->is_stream) {
     e = AP_ERR_INF_TRUNCATED;
     if(code == CURLE_OPERATION_TIMEDOUT)
       snprintf(reason, sizeof(reason),
-               "the stream did not end within the %.1f s timeout (%ld "
-               "events, no final event)",
-               t->timeout_s, c->st.events);
+               "the stream did not end within the %.1f s left of --timeout "
+               "(%ld events, no final event)",
+               budget_s, c->st.events);
     else
       snprintf(reason, sizeof(reason),
                "the connection ended after %ld events, before the final "
@@ -519,7 +528,8 @@ static void cost(const struct ap_target *t, struct ap_inference_result *in)
   in->cost_usd = any ? c : NAN;
 }
 
-static void canary_run(struct ap_target *t, struct ap_inference_result *in)
+static void canary_run(struct ap_target *t, struct ap_inference_result *in,
+                       double budget_s)
 {
   struct canary *c = calloc(1, sizeof(*c));
   char url[AP_TARGET_TEXT * 2], body[AP_MODEL_ID_MAX + 256], err[AP_TEXT];
@@ -536,7 +546,7 @@ static void canary_run(struct ap_target *t, struct ap_inference_result *in)
   }
   if(ap_api_url(t, path, url, sizeof(url)) ||
      ap_followup_init(&c->f, t, url, "accept: text/event-stream", 1,
-                      t->timeout_s, err, sizeof(err))) {
+                      budget_s, err, sizeof(err))) {
     in->h.state = AP_STATE_UNKNOWN;
     ap_strlcpy(in->h.reason, "cannot set the canary request up",
                sizeof(in->h.reason));
@@ -552,7 +562,7 @@ static void canary_run(struct ap_target *t, struct ap_inference_result *in)
   ap_stream_init(&c->st, t->provider, t_start);
   code = pump(c, t->stream_idle_timeout_s, &stalled);
   in->h.time_s = ap_mono_s() - t_start;
-  judge(c, t, in, code, stalled, t_start);
+  judge(c, t, in, code, stalled, t_start, budget_s);
   cost(t, in);
 out:
   ap_followup_free(&c->f);
@@ -580,7 +590,8 @@ static int reuse(const struct ap_target *t, struct ap_canary_slot *s,
   return 0;
 }
 
-void ap_inference_run(struct ap_target *t, struct ap_result *r)
+void ap_inference_run(struct ap_target *t, struct ap_result *r,
+                      double deadline)
 {
   struct ap_inference_result *in = &r->inference;
   double now = ap_mono_s();
@@ -612,7 +623,22 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r)
   in->h.time_s = NAN;
   in->age_s = 0;
   ap_strlcpy(in->model, t->canary, sizeof(in->model));
-  canary_run(t, in);
+  if(deadline - ap_mono_s() < AP_FOLLOWUP_MIN_S) {
+    /* no tokens spent: nothing to remember either */
+    in->h.state = AP_STATE_UNKNOWN;
+    in->h.error = AP_ERR_HTTP_TIMEOUT;
+    ap_strlcpy(in->h.reason,
+               "the canary was not sent: --timeout used up by the layers "
+               "before it",
+               sizeof(in->h.reason));
+    if(m) {
+      slot_lock(m);
+      m->slot->claimed_at = 0;
+      slot_unlock(m);
+    }
+    return;
+  }
+  canary_run(t, in, deadline - ap_mono_s());
   if(m) {
     slot_lock(m);
     m->slot->at = now;

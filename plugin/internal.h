@@ -375,8 +375,9 @@ enum ap_error ap_followup_failure(const struct ap_followup *f, long code,
 /* Is V a model id we send (letters, digits, . - _ : @; bounded)? */
 int ap_model_id_ok(const char *v);
 /* Fill R->model for T's --model ids (n/a without; skipped when auth did
- * not pass). */
-void ap_model_run(struct ap_target *t, struct ap_result *r);
+ * not pass), each check ending by DEADLINE (mono seconds: the probe's
+ * --timeout). */
+void ap_model_run(struct ap_target *t, struct ap_result *r, double deadline);
 
 /* ---- inference.c: the --canary (spends tokens) ---- */
 /* What the stream said so far; fed one event at a time. */
@@ -405,7 +406,10 @@ enum ap_error ap_stream_event(struct ap_stream *s, const char *type,
 int ap_canary_body(int provider, const char *model, char *out, size_t n);
 /* Fill R->inference for T's --canary (n/a without; skipped when auth did
  * not pass; the last result, marked reused, within --canary-interval). */
-void ap_inference_run(struct ap_target *t, struct ap_result *r);
+void ap_inference_run(struct ap_target *t, struct ap_result *r,
+                      double deadline);
+/* Less than this left of --timeout: a follow-up is not started. */
+#define AP_FOLLOWUP_MIN_S 0.2
 void ap_canary_memo_free(struct ap_canary_memo *m);
 
 #endif

@@ -62,6 +62,12 @@ static const struct ap_metric metrics[] = {
     "age of the canary result: 0 when run by this probe, else reused "
     "within --canary-interval",
     "apiprobe_seconds", "canary_age"),
+  M("tcp_retransmits", "layers.tcp.retransmits", "", TCP, 0, NAN,
+    "segments sent again on the connection, SYNs included (a lossy path)",
+    "count", "tcp_retransmits"),
+  M("syn_retransmits", "layers.tcp.syn_retransmits", "", TCP, 0, NAN,
+    "SYNs sent again before the connection was up", "count",
+    "syn_retransmits"),
 };
 
 #define METRIC_COUNT (sizeof(metrics) / sizeof(metrics[0]))
@@ -136,6 +142,11 @@ double ap_metric_value(const struct ap_result *r, size_t i)
                r->inference.h.state == AP_STATE_SKIPPED
              ? NAN
              : r->inference.age_s;
+  case 21:
+    return r->tcp.retransmits >= 0 ? (double)r->tcp.retransmits : NAN;
+  case 22:
+    return r->tcp.syn_retransmits >= 0 ? (double)r->tcp.syn_retransmits
+                                       : NAN;
   default:
     return NAN;
   }

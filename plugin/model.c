@@ -49,7 +49,7 @@ static int model_object(const char *body, size_t len, char *name,
 }
 
 static void check_one(struct ap_target *t, const char *id,
-                      struct ap_model_entry *m)
+                      struct ap_model_entry *m, double deadline)
 {
   struct ap_followup f;
   char url[AP_TARGET_TEXT * 2], path[AP_MODEL_ID_MAX + 16];
@@ -60,13 +60,20 @@ static void check_one(struct ap_target *t, const char *id,
   memset(m, 0, sizeof(*m));
   ap_strlcpy(m->id, id, sizeof(m->id));
   snprintf(path, sizeof(path), "/v1/models/%s", id);
+  if(deadline - ap_mono_s() < AP_FOLLOWUP_MIN_S) {
+    e = AP_ERR_HTTP_TIMEOUT;
+    ap_strlcpy(m->reason, "not checked: --timeout used up",
+               sizeof(m->reason));
+    goto out;
+  }
   if(ap_api_url(t, path, url, sizeof(url))) {
     m->state = AP_STATE_UNKNOWN;
     e = AP_ERR_AUTH_UNEXPECTED;
     ap_strlcpy(m->reason, "cannot build the model's URL", sizeof(m->reason));
     goto out;
   }
-  if(ap_followup_init(&f, t, url, NULL, 0, t->timeout_s, err, sizeof(err))) {
+  if(ap_followup_init(&f, t, url, NULL, 0, deadline - ap_mono_s(), err,
+                      sizeof(err))) {
     ap_followup_free(&f);
     e = AP_ERR_AUTH_UNEXPECTED;
     ap_strlcpy(m->reason, err, sizeof(m->reason));
@@ -102,7 +109,7 @@ out:
   ap_redact(m->reason, sizeof(m->reason), t->key);
 }
 
-void ap_model_run(struct ap_target *t, struct ap_result *r)
+void ap_model_run(struct ap_target *t, struct ap_result *r, double deadline)
 {
   struct ap_model_result *m = &r->model;
   double t0;
@@ -116,7 +123,7 @@ void ap_model_run(struct ap_target *t, struct ap_result *r)
     return; /* skipped: the key did not get through */
   t0 = ap_mono_s();
   for(i = 0; i < t->model_count; i++) {
-    check_one(t, t->models[i], &m->models[i]);
+    check_one(t, t->models[i], &m->models[i], deadline);
     if(worst < 0 || ap_state_rank(m->models[i].state) >
                       ap_state_rank(m->models[worst].state))
       worst = i;

@@ -1106,10 +1106,12 @@ static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
 
 /* The layers after auth, each n/a unless asked for: --model (free) and
  * --canary (tokens), on the probe's settings (model.c, inference.c). */
-static void after_auth(struct ap_target *t, struct ap_result *r)
+static void after_auth(struct ap_target *t, struct ap_result *r, double t0)
 {
-  ap_model_run(t, r);
-  ap_inference_run(t, r);
+  /* within the same --timeout: a host's read or item stays bounded */
+  double deadline = t0 + t->timeout_s;
+  ap_model_run(t, r, deadline);
+  ap_inference_run(t, r, deadline);
   ap_verdict_compute(r);
 }
 
@@ -1121,7 +1123,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   enum ap_code rc = attempt(t, r, t->timeout_s);
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
-  after_auth(t, r);
+  after_auth(t, r, t0);
   status_end(sj, t, r);
   ap_locale_leave(loc);
   return rc;
@@ -1199,7 +1201,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
   for(i = 0; i < n; i++) {
     if(targets[i]->retries)
       retry_loop(targets[i], &results[i], t0, AP_OK);
-    after_auth(targets[i], &results[i]);
+    after_auth(targets[i], &results[i], t0);
     status_end(sj[i], targets[i], &results[i]);
   }
   curl_multi_cleanup(multi);

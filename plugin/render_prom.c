@@ -1,17 +1,25 @@
 /* render_prom.c -- results as the Prometheus text exposition format (for
- * node_exporter's textfile collector): one family per metric of the
- * shared table, plus layer states and an info series naming the verdict.
- * Families are contiguous across targets, each with HELP and TYPE; a
- * metric that was not measured has no sample (only "up" always has one).
+ * node_exporter's textfile collector), named the Prometheus way
+ * (docs/prometheus.md): the phase times as one family with a "phase"
+ * label, certificate expiry as timestamps, base units in the names, an
+ * apiprobe_build_info, and no label whose value changes from probe to
+ * probe except in _info series (addresses). Families are contiguous
+ * across targets, each with HELP and TYPE; a metric that was not measured
+ * has no sample; apiprobe_up, apiprobe_verdict_state and the verdict info
+ * always have one, so alerts need no absent().
  */
 #include "internal.h"
 #include "strutil.h"
 
+#include <curl/curl.h>
 #include <math.h>
+#include <stddef.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct prom_buf {
   char *s;
@@ -93,11 +101,131 @@ static void target_label(const struct ap_result *r, char *out, size_t n)
   snprintf(out, n, "target=\"%s\"", name);
 }
 
+/* How a metric of the shared table is exposed: its family, the "phase"
+ * label when it is one phase of a family, and whether days left become an
+ * expiry timestamp. Metrics of the table not listed here get
+ * apiprobe_NAME with their unit's suffix. */
+struct prom_name {
+  const char *metric;
+  const char *family;
+  const char *phase;
+  int expiry;
+  const char *help;
+};
+
+static const struct prom_name prom_names[] = {
+  {"dns_time", "apiprobe_duration_seconds", "dns", 0,
+   "time of each probe phase: dns lookup, tcp connect, proxy CONNECT, tls "
+   "handshake, ttfb (request to first byte), total"},
+  {"tcp_time", "apiprobe_duration_seconds", "tcp", 0, NULL},
+  {"proxy_time", "apiprobe_duration_seconds", "proxy", 0, NULL},
+  {"tls_time", "apiprobe_duration_seconds", "tls", 0, NULL},
+  {"ttfb", "apiprobe_duration_seconds", "ttfb", 0, NULL},
+  {"total_time", "apiprobe_duration_seconds", "total", 0, NULL},
+  {"cert_days_left", "apiprobe_cert_expiry_timestamp_seconds", NULL, 1,
+   "when the leaf certificate expires (Unix time)"},
+  {"chain_min_days_left", "apiprobe_chain_earliest_expiry_timestamp_seconds",
+   NULL, 1, "when the first certificate of the chain sent expires (Unix time)"},
+  {"http_status", "apiprobe_http_status_code", NULL, 0,
+   "HTTP status of the answer"},
+};
+
+#define PROM_NAMES (sizeof(prom_names) / sizeof(prom_names[0]))
+
+static const struct prom_name *prom_name_of(const char *metric)
+{
+  size_t i;
+  for(i = 0; i < PROM_NAMES; i++) {
+    if(!strcmp(prom_names[i].metric, metric))
+      return &prom_names[i];
+  }
+  return NULL;
+}
+
+/* The family of metric M in FAM (and its help in HELP). */
+static void family_name(const struct ap_metric *m, char *fam, size_t nf,
+                        const char **help)
+{
+  const struct prom_name *pn = prom_name_of(m->name);
+  if(pn) {
+    snprintf(fam, nf, "%s", pn->family);
+    *help = pn->help ? pn->help : m->help;
+    return;
+  }
+  snprintf(fam, nf, "apiprobe_%s%s", m->name,
+           !strcmp(m->uom, "s")   ? "_seconds"
+           : !strcmp(m->uom, "B") ? "_bytes"
+                                  : "");
+  *help = m->help;
+}
+
+/* The samples of every metric whose family is FAM, for every target. */
+static void metric_family(struct prom_buf *b, const struct ap_result *rs,
+                          size_t n, const char *fam, time_t now)
+{
+  const struct ap_metric *m;
+  char lab[AP_TEXT * 3], num[48], f[96];
+  const char *help;
+  size_t i, j;
+  for(j = 0; j < n; j++) {
+    target_label(&rs[j], lab, sizeof(lab));
+    for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
+      const struct prom_name *pn = prom_name_of(m->name);
+      double v = ap_metric_value(&rs[j], i);
+      family_name(m, f, sizeof(f), &help);
+      if(strcmp(f, fam) || isnan(v))
+        continue;
+      if(pn && pn->expiry) {
+        snprintf(num, sizeof(num), "%.0f", (double)now + v * 86400);
+      } else {
+        number(num, sizeof(num), v);
+      }
+      if(pn && pn->phase)
+        pb_put(b, "%s{%s,phase=\"%s\"} %s\n", fam, lab, pn->phase, num);
+      else
+        pb_put(b, "%s{%s} %s\n", fam, lab, num);
+    }
+  }
+}
+
+/* One family per auth-layer number the metric table does not carry (the
+ * window's limits, for the headroom). */
+static void auth_limit(struct prom_buf *b, const struct ap_result *rs,
+                       size_t n, const char *fam, const char *help,
+                       size_t offset)
+{
+  char lab[AP_TEXT * 3], num[48];
+  size_t j;
+  family(b, fam, help);
+  for(j = 0; j < n; j++) {
+    double v = *(const double *)((const char *)&rs[j].auth + offset);
+    if(isnan(v))
+      continue;
+    target_label(&rs[j], lab, sizeof(lab));
+    number(num, sizeof(num), v);
+    pb_put(b, "%s{%s} %s\n", fam, lab, num);
+  }
+}
+
+static void build_info(struct prom_buf *b)
+{
+  const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+  char curl[64], ssl[96];
+  label_value(curl, sizeof(curl), vi && vi->version ? vi->version : "");
+  label_value(ssl, sizeof(ssl), OpenSSL_version(OPENSSL_VERSION));
+  family(b, "apiprobe_build_info",
+         "always 1; the labels name the versions of apiprobe, libcurl and "
+         "OpenSSL");
+  pb_put(b, "apiprobe_build_info{version=\"%s\",libcurl=\"%s\",openssl=\"%s\"} 1\n",
+         AP_VERSION, curl, ssl);
+}
+
 static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
 {
   struct prom_buf b = {NULL, 0, 0, 0};
   const struct ap_metric *m;
-  char lab[AP_TEXT * 3], num[48];
+  char lab[AP_TEXT * 3];
+  time_t now = time(NULL);
   size_t i, j;
   int l;
 
@@ -107,33 +235,31 @@ static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
   if(!b.s)
     return AP_E_NOMEM;
   b.s[0] = '\0';
+  build_info(&b);
+  /* each family once, where its first metric stands in the table */
   for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
-    char fam[96], help[160];
-    const char *days = strstr(m->name, "_days_left");
-    double scale = 1;
-    /* base units, as Prometheus asks: seconds, also for days left */
-    if(days) {
-      snprintf(fam, sizeof(fam), "apiprobe_%.*s_seconds_left",
-               (int)(days - m->name), m->name);
-      snprintf(help, sizeof(help), "%s, in seconds", m->help);
-      scale = 86400;
-    } else {
-      snprintf(fam, sizeof(fam), "apiprobe_%s%s", m->name,
-               !strcmp(m->uom, "s")   ? "_seconds"
-               : !strcmp(m->uom, "B") ? "_bytes"
-                                      : "");
-      snprintf(help, sizeof(help), "%s", m->help);
+    char fam[96], prev[96];
+    const char *help;
+    const struct ap_metric *pm;
+    int seen = 0;
+    family_name(m, fam, sizeof(fam), &help);
+    for(j = 0; j < i && (pm = ap_metric_get(j)) != NULL; j++) {
+      const char *ph;
+      family_name(pm, prev, sizeof(prev), &ph);
+      if(!strcmp(prev, fam))
+        seen = 1;
     }
+    if(seen)
+      continue;
     family(&b, fam, help);
-    for(j = 0; j < n; j++) {
-      double v = ap_metric_value(&rs[j], i) * scale;
-      if(isnan(v))
-        continue;
-      target_label(&rs[j], lab, sizeof(lab));
-      number(num, sizeof(num), v);
-      pb_put(&b, "%s{%s} %s\n", fam, lab, num);
-    }
+    metric_family(&b, rs, n, fam, now);
   }
+  auth_limit(&b, rs, n, "apiprobe_ratelimit_requests_limit",
+             "requests allowed in the rate-limit window",
+             offsetof(struct ap_auth_result, rl_requests_limit));
+  auth_limit(&b, rs, n, "apiprobe_ratelimit_tokens_limit",
+             "tokens allowed in the rate-limit window",
+             offsetof(struct ap_auth_result, rl_tokens_limit));
   family(&b, "apiprobe_layer_state",
          "state of each layer: 0 ok, 1 warning, 2 critical, 3 unknown "
          "(no sample: skipped or n/a)");
@@ -156,12 +282,31 @@ static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
     target_label(&rs[j], lab, sizeof(lab));
     for(l = 0; l < tcp->family_count; l++) {
       const struct ap_family_result *f = &tcp->families[l];
-      char addr[64];
       if(f->state != AP_STATE_OK && f->state != AP_STATE_CRITICAL)
         continue;
+      pb_put(&b, "apiprobe_family_up{%s,family=\"ipv%d\"} %d\n", lab,
+             f->family, f->state == AP_STATE_OK);
+    }
+  }
+  family(&b, "apiprobe_address_info",
+         "always 1; the address the probe connected to (connection=\"probe\") "
+         "and each family's own connect");
+  for(j = 0; j < n; j++) {
+    const struct ap_tcp_result *tcp = &rs[j].tcp;
+    char addr[64];
+    target_label(&rs[j], lab, sizeof(lab));
+    if(tcp->address[0] && (tcp->family == 4 || tcp->family == 6)) {
+      label_value(addr, sizeof(addr), tcp->address);
+      pb_put(&b, "apiprobe_address_info{%s,connection=\"probe\",family=\"ipv%d\",address=\"%s\"} 1\n",
+             lab, tcp->family, addr);
+    }
+    for(l = 0; l < tcp->family_count; l++) {
+      const struct ap_family_result *f = &tcp->families[l];
+      if(!f->address[0] || (f->state != AP_STATE_OK && f->state != AP_STATE_CRITICAL))
+        continue;
       label_value(addr, sizeof(addr), f->address);
-      pb_put(&b, "apiprobe_family_up{%s,family=\"ipv%d\",address=\"%s\"} %d\n",
-             lab, f->family, addr, f->state == AP_STATE_OK);
+      pb_put(&b, "apiprobe_address_info{%s,connection=\"family\",family=\"ipv%d\",address=\"%s\"} 1\n",
+             lab, f->family, addr);
     }
   }
   family(&b, "apiprobe_verdict_state",

@@ -361,7 +361,9 @@ size_t ap_route_text(const struct ap_tcp_result *tcp, char *out,
     if(h->address[0])
       n += (size_t)snprintf(out + n, outlen - n, " %d %s %.1f ms%s", h->ttl,
                             h->address, h->rtt_s * 1000.0,
-                            h->unreachable ? " (unreachable)" : "");
+                            h->unreachable ? " (unreachable)"
+                            : h->reached   ? " (the API)"
+                                           : "");
     else
       n += (size_t)snprintf(out + n, outlen - n, " %d *", h->ttl);
     if(i + 1 < tcp->route_count && n < outlen)

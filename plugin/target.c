@@ -664,6 +664,7 @@ enum ap_code ap_target_set(struct ap_target *t, const char *name,
                            const char *value, char *err, size_t errlen)
 {
   const struct opt_row *o;
+  enum ap_code rc;
   if(!name || !value) {
     snprintf(err, errlen, "option name and value are required");
     return AP_E_ARG;
@@ -673,7 +674,15 @@ enum ap_code ap_target_set(struct ap_target *t, const char *name,
     snprintf(err, errlen, "unknown option '%s'", name);
     return AP_E_ARG;
   }
-  return set_typed(t, o, value, err, errlen);
+  if(errlen)
+    err[0] = '\0';
+  rc = set_typed(t, o, value, err, errlen);
+  /* every error says something, out of memory included (a setter's
+   * helper may return AP_E_NOMEM from deep inside curl's URL API) */
+  if(rc && errlen && !err[0])
+    snprintf(err, errlen, "--%s: %s", name,
+             rc == AP_E_NOMEM ? "out of memory" : "not accepted");
+  return rc;
 }
 
 static enum ap_code load_key(struct ap_target *t, char *err, size_t errlen)
@@ -705,7 +714,8 @@ static enum ap_code load_key(struct ap_target *t, char *err, size_t errlen)
   return AP_OK;
 }
 
-enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
+static enum ap_code finish_target(struct ap_target *t, char *err,
+                                  size_t errlen)
 {
   enum ap_code rc;
   if(!t->url) {
@@ -778,6 +788,18 @@ enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
   t->canary_memo = NULL;
   if(!t->name)
     rc = set_str(&t->name, t->url_host, err, errlen);
+  return rc;
+}
+
+enum ap_code ap_target_finish(struct ap_target *t, char *err, size_t errlen)
+{
+  enum ap_code rc;
+  if(errlen)
+    err[0] = '\0';
+  rc = finish_target(t, err, errlen);
+  if(rc && errlen && !err[0])
+    snprintf(err, errlen, "%s",
+             rc == AP_E_NOMEM ? "out of memory" : "the target is not usable");
   return rc;
 }
 

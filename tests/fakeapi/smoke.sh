@@ -23,7 +23,8 @@ SCN="ok expiring expiring_crit expired notyet wrongname selfsigned untrusted
   cloudflare_520 edge_403 captive_portal redirect skew:-3600 slow:300
   huge_body endless_chunked stall_accept stall_handshake stall_headers
   stall_body close_handshake reset_handshake close_after_request
-  reset_after_request garbage plain_http tls11_only tls12_only flaky:2"
+  reset_after_request garbage plain_http tls11_only tls12_only flaky:2
+  stream_cut stream_stall stream_error:overloaded stream_malformed"
 # shellcheck disable=SC2086
 "$BIN" serve --dir "$T/certs" --portfile "$T/ports" --log "$T/log" $SCN &
 SRV=$!
@@ -130,6 +131,73 @@ check tls12_only "000 35" --tlsv1.3
 check flaky:2 "529 0"
 check flaky:2 "529 0"
 check flaky:2 "200 0"
+
+# Generation requests: POST /v1/messages with "stream": true.
+gens=0
+# gen SCENARIO "WANT" BODY [curl args...]: as check, for a generation
+gen() {
+  local s=$1 want=$2 body=$3 port got
+  shift 3
+  port=$(awk -v s="$s" '$1 == s { print $2; exit }' "$T/ports")
+  got=$("$CURL" -sS -N -o "$T/body" -D "$T/head" -w '%{http_code}' \
+    --cacert "$T/certs/ca.pem" --resolve "api.test:$port:127.0.0.1" \
+    "${HDR[@]}" -H 'content-type: application/json' --data "$body" "$@" \
+    "https://api.test:$port/v1/messages" 2>"$T/err")
+  got="$got $?"
+  gens=$((gens + 1))
+  n=$((n + 1))
+  if [[ "|$want|" == *"|$got|"* ]]; then
+    echo "ok $n - POST /v1/messages $s $* -> $got"
+  else
+    echo "not ok $n - POST /v1/messages $s $* -> $got (want $want) $(head -c 200 "$T/err")"
+    fails=$((fails + 1))
+  fi
+}
+# events: the event names of the last stream, one line
+events() { sed -n 's/^event: //p' "$T/body" | tr -d '\r' | tr '\n' ' '; }
+STREAM='{"model":"claude-x","max_tokens":1,"stream":true,"messages":[{"role":"user","content":"ping"}]}'
+gen ok "200 0" "$STREAM"
+has head "content-type: text/event-stream"
+n=$((n + 1))
+want="message_start content_block_start ping content_block_delta content_block_stop message_delta message_stop "
+if [ "$(events)" = "$want" ]; then echo "ok $n -   events in Anthropic's order"
+else echo "not ok $n -   events: $(events)"; fails=$((fails + 1)); fi
+has body '"usage":{"input_tokens":8'
+has body '"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":1}'
+gen ok "404 0" '{"model":"claude-gone","max_tokens":1,"stream":true}'
+has body '"message":"model: claude-gone"'
+gen ok "200 0" '{"model":"claude-x","max_tokens":1}'
+has body '"type":"message"'
+gen overloaded "529 0" "$STREAM"
+gen stream_cut "200 18" "$STREAM"
+has body 'content_block_delta'
+gen stream_stall "200 28" "$STREAM" -m 1
+has body 'content_block_delta'
+gen stream_error:overloaded "200 0" "$STREAM"
+has body '"error":{"type":"overloaded_error","message":"Overloaded"}'
+gen stream_malformed "200 0" "$STREAM"
+n=$((n + 1))
+if grep -Eq '"delta":'$'\r''?$' "$T/body"; then echo "ok $n -   a data line cut inside its JSON"
+else echo "not ok $n -   no malformed event"; fails=$((fails + 1)); fi
+port=$(awk '$1 == "ok" { print $2; exit }' "$T/ports")
+for m in claude-x:200 claude-sonnet-4-5:200 claude-gone:404; do
+  n=$((n + 1))
+  got=$("$CURL" -sS -o "$T/body" -w '%{http_code}' --cacert "$T/certs/ca.pem" \
+    --resolve "api.test:$port:127.0.0.1" "${HDR[@]}" \
+    "https://api.test:$port/v1/models/${m%%:*}")
+  if [ "$got" = "${m##*:}" ]; then echo "ok $n - GET /v1/models/${m%%:*} -> $got"
+  else echo "not ok $n - GET /v1/models/${m%%:*} -> $got"; fails=$((fails + 1)); fi
+done
+has body '"message":"model: claude-gone"'
+n=$((n + 1))
+stats=$("$CURL" -sS --cacert "$T/certs/ca.pem" --resolve "api.test:$port:127.0.0.1" \
+  "https://api.test:$port/fake/stats")
+if [[ "$stats" == *"\"generation_requests\":$gens}"* ]]; then
+  echo "ok $n - /fake/stats counts the $gens generation requests"
+else
+  echo "not ok $n - /fake/stats: $stats (want $gens generation requests)"
+  fails=$((fails + 1))
+fi
 
 n=$((n + 1))
 L='ok GET /v1/models?limit=1'

@@ -92,14 +92,15 @@ if [ "$MEMORY" = 1 ]; then setup_tmp collectd-memory; else setup_tmp collectd; f
 start_fake
 
 HOST="probe-test"
-TYPES_N=31 # values per target: 21 metrics + 9 layer states + verdict
+TYPES_N=33 # values per target: 23 metrics + 9 layer states + verdict
 ALL_VALUES="latency-dns latency-connect latency-proxy latency-tls latency-ttfb
   latency-total apiprobe_days-cert apiprobe_days-chain_min response_code-http
   apiprobe_remaining-requests apiprobe_remaining-tokens
   apiprobe_seconds-retry_after apiprobe_seconds-clock_skew bool-up
   bytes-path_mtu latency-inference_ttft latency-inference_stream
   latency-inference_max_gap apiprobe_tokens-input apiprobe_tokens-output
-  apiprobe_seconds-canary_age apiprobe_state-env apiprobe_state-dns
+  apiprobe_seconds-canary_age count-tcp_retransmits count-syn_retransmits
+  apiprobe_state-env apiprobe_state-dns
   apiprobe_state-tcp apiprobe_state-proxy apiprobe_state-tls
   apiprobe_state-http apiprobe_state-auth apiprobe_state-model
   apiprobe_state-inference apiprobe_state-verdict"
@@ -493,7 +494,8 @@ EXPECT[good]="bool-up =1 response_code-http =200 apiprobe_state-env =0
   latency-total 0.000001..0.8 apiprobe_days-cert 364..365.01
   apiprobe_days-chain_min 364..365.01 apiprobe_remaining-requests 0..1e9
   apiprobe_remaining-tokens 0..1e12 apiprobe_seconds-retry_after nan
-  apiprobe_seconds-clock_skew -5..5 bytes-path_mtu 1280..65536"
+  apiprobe_seconds-clock_skew -5..5 bytes-path_mtu 1280..65536
+  count-syn_retransmits =0 count-tcp_retransmits 0..100"
 EXPECT[badkey]="bool-up =0 response_code-http =401 apiprobe_state-tcp =0
   apiprobe_state-tls =0 apiprobe_state-auth =2 apiprobe_state-verdict =2
   latency-total 0.000001..0.8 apiprobe_days-cert 364..365.01"

@@ -16,7 +16,7 @@ BAD_KEY=sk-ant-api03-hoststest-wrong-key-00000000000000000000000000
 PERF_LABELS="dns_time:s tcp_time:s proxy_time:s tls_time:s ttfb:s
   total_time:s cert_days_left: chain_min_days_left: http_status:
   ratelimit_requests_remaining: ratelimit_tokens_remaining: retry_after:s
-  clock_skew:s up: path_mtu:B"
+  clock_skew:s up: path_mtu:B tcp_retransmits: syn_retransmits:"
 LAYERS="env dns tcp proxy tls http auth"
 
 FAILS=0

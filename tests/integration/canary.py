@@ -215,6 +215,27 @@ def main():
         assert i["input_tokens"] == 8 and i["output_tokens"] == 1, i
         assert i["ttft_s"] >= 0, i
 
+    def prometheus():
+        port = fake.ports["ok"]
+        e = dict(os.environ, ANTHROPIC_API_KEY=KEY)
+        p = subprocess.run([A, "--prometheus", "--ca-file", fake.ca,
+                            "--resolve", "api.test:%d:127.0.0.1" % port,
+                            "--model", "claude-x", "--canary", "claude-x",
+                            "https://api.test:%d/" % port], env=e,
+                           capture_output=True, text=True, timeout=60)
+        spent[0] += 1
+        for want in ('apiprobe_layer_state{target="api.test",layer="model"} 0',
+                     'apiprobe_layer_state{target="api.test",'
+                     'layer="inference"} 0',
+                     'apiprobe_input_tokens{target="api.test"} 8',
+                     'apiprobe_output_tokens{target="api.test"} 1',
+                     'apiprobe_canary_age_seconds{target="api.test"} 0',
+                     'apiprobe_ttft_seconds{target="api.test"} 0.'):
+            assert want in p.stdout, (want, p.stdout)
+        c = subprocess.run(["promtool", "check", "metrics"], input=p.stdout,
+                           capture_output=True, text=True)
+        assert c.returncode == 0, ("promtool", c.stdout, c.stderr)
+
     def help_says_cost():
         for b in (A, opts.nagios):
             p = subprocess.run([b, "--help"], capture_output=True, text=True)
@@ -229,6 +250,11 @@ def main():
         case("canary ok: timings, usage, cost only with prices", ok)
         case("slow first token 1.5 s: ttft 1.4-1.8 s", slow)
         case("stall ends at --stream-idle-timeout", stall)
+        case("stall inside a short --timeout: stalled, by --timeout", expect(
+            "stream_stall", "claude-x", "critical", "stream_stalled",
+            "--timeout", "1.5",
+            check=lambda i, j: i["time_s"] <= 1.6 or
+            (_ for _ in ()).throw(AssertionError(i))))
         case("stream_truncated", expect("stream_cut", "claude-x", "critical",
                                         "stream_truncated"))
         case("overloaded_error event", expect(
@@ -252,6 +278,8 @@ def main():
             (_ for _ in ()).throw(AssertionError(i))))
         case("nagios: --warn ttft=1 on a 1.5 s first token", nagios)
         case("openai: models and a streamed chat completion", openai)
+        case("prometheus: the canary's metrics, promtool-checked",
+             prometheus)
         case("--help says what spends tokens", help_says_cost)
         case("one generation request per canary run", counted)
     finally:

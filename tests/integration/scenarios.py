@@ -568,10 +568,12 @@ def many(opts, d, ports):
         os.path.join(d, "certs", "ca.pem"), "--resolve",
         "api.test:%d:127.0.0.1,::1" % ok, "https://api.test:%d/" % ok],
         env=env, capture_output=True, text=True, timeout=300)
-    for want in ('apiprobe_family_up{target="api.test",family="ipv4",'
-                 'address="127.0.0.1"} 1',
-                 'apiprobe_family_up{target="api.test",family="ipv6",'
-                 'address="::1"} 0',
+    for want in ('apiprobe_family_up{target="api.test",family="ipv4"} 1',
+                 'apiprobe_family_up{target="api.test",family="ipv6"} 0',
+                 'apiprobe_address_info{target="api.test",connection="family",'
+                 'family="ipv4",address="127.0.0.1"} 1',
+                 'apiprobe_address_info{target="api.test",connection="family",'
+                 'family="ipv6",address="::1"} 1',
                  'apiprobe_path_mtu_bytes{target="api.test"} 6553'):
         assert want in p.stdout, (want, p.stdout)
     c = subprocess.run(["promtool", "check", "metrics"], input=p.stdout,

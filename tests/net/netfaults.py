@@ -7,6 +7,7 @@ layer's fields) and prints one line: name, verdict line, key timings.
 Standard library only; must run as root.
 
 usage: netfaults.py --group dns_tcp|proxy|path|accuracy|all --apiprobe BIN
+                    [--nagios BIN (group path)]
                     --fakeapi BIN --tundelay BIN [-k SUBSTRING]
 
 Topology (groups dns_tcp and proxy):
@@ -782,6 +783,8 @@ def rsa_chain(lab):
 
 
 def group_path(lab, suite):
+    if not lab.opts.nagios:
+        die("group path needs --nagios (check_apiprobe)")
     path_lab(lab)
     c, r, s = lab.c, lab.r, lab.s
     fake, ports = start_fake(lab, s, "::", ["ok"])
@@ -854,6 +857,35 @@ def group_path(lab, suite):
     suite.case("path_drop_router", rules(r, "FORWARD", [fwd + ["-j", "DROP"]],
                chk_probe("v4only.api.test", P, targs,
                          stops_at_router("timeout"))))
+    # the same over IPv6 (IPV6_RECVERR, ICMPv6 time exceeded)
+    def stops_at_router6(r_):
+        expect(r_, "critical", "tcp", "timeout")
+        rt = hops(r_.j)
+        assert rt[0]["address"] == PR6C, rt
+        assert get(r_.j, "layers.tcp.route_last_hop") == PR6C, rt
+        return "route=%s" % json.dumps(rt)
+    suite.case("path_drop_router_v6", rules(
+        r, "FORWARD", [fwd + ["-j", "DROP"]],
+        chk_probe("dual.api.test", P, ["-6"] + targs, stops_at_router6),
+        v6=True))
+
+    # the other faces say it too: check_apiprobe's long output names the
+    # route, its perfdata carries the retransmit metrics (U: no connection)
+    def nagios_drop():
+        e = dict(os.environ, ANTHROPIC_API_KEY=KEY)
+        p = subprocess.run(
+            ["ip", "netns", "exec", c, lab.opts.nagios, "--ca-file",
+             os.path.join(lab.certs, "ca.pem"), "-v"] + targs +
+            [url("v4only.api.test", P)], env=e, capture_output=True,
+            text=True, timeout=30)
+        assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+        assert "stop after hop 1 (%s)" % PR4C in p.stdout, p.stdout
+        assert "tcp route: 1 %s " % PR4C in p.stdout, p.stdout
+        assert "tcp_retransmits=U" in p.stdout, p.stdout
+        assert "syn_retransmits=U" in p.stdout, p.stdout
+        return "nagios: " + p.stdout.splitlines()[0][:100]
+    suite.case("path_drop_nagios", rules(r, "FORWARD",
+                                         [fwd + ["-j", "DROP"]], nagios_drop))
     suite.case("path_reject_router", rules(
         r, "FORWARD", [fwd + ["-j", "REJECT", "--reject-with",
                               "icmp-host-unreachable"]],
@@ -1357,6 +1389,8 @@ def main():
     ap.add_argument("--apiprobe", required=True)
     ap.add_argument("--fakeapi", required=True)
     ap.add_argument("--tundelay", required=True)
+    ap.add_argument("--nagios", default=None,
+                    help="check_apiprobe (group path)")
     ap.add_argument("-k", dest="only", default=None)
     ap.add_argument("--absolute", action="store_true",
                     help="accuracy: apply [D, D+tol] to the raw medians "

@@ -15,6 +15,7 @@
 static char cd_stub_log[8192];
 static int cd_stub_reads;
 static user_data_t cd_stub_ud[64]; /* registered reads' data, freed later */
+static plugin_read_cb cd_stub_cb[64]; /* and their callbacks */
 
 /* Free what the registered reads own (collectd does at shutdown). */
 static void cd_stub_free_reads(void)
@@ -57,10 +58,11 @@ int plugin_register_complex_read(const char *group, const char *name,
 {
   (void)group;
   (void)name;
-  (void)callback;
   (void)interval;
-  if(cd_stub_reads < 64 && user_data)
+  if(cd_stub_reads < 64 && user_data) {
     cd_stub_ud[cd_stub_reads] = *user_data;
+    cd_stub_cb[cd_stub_reads] = callback;
+  }
   else if(user_data && user_data->free_func)
     user_data->free_func(user_data->data);
   cd_stub_reads++;

@@ -61,6 +61,7 @@ static void test_values(void **state)
   r.inference.input_tokens = r.inference.output_tokens = NAN;
   r.inference.h.state = AP_STATE_NA;
   r.inference.age_s = 0; /* n/a: no age whatever the field says */
+  r.tcp.retransmits = r.tcp.syn_retransmits = -1; /* no connection */
   /* nothing measured: every metric is NAN except up, which is 0 */
   for(i = 0; ap_metric_get(i); i++) {
     if(!strcmp(ap_metric_get(i)->name, "up"))
@@ -105,6 +106,10 @@ static void test_values(void **state)
   assert_true(value_of(&r, "input_tokens") == 8);
   assert_true(value_of(&r, "output_tokens") == 1);
   assert_true(value_of(&r, "canary_age") == 42);
+  r.tcp.retransmits = 3;
+  r.tcp.syn_retransmits = 1;
+  assert_true(value_of(&r, "tcp_retransmits") == 3);
+  assert_true(value_of(&r, "syn_retransmits") == 1);
   r.auth.h.state = AP_STATE_CRITICAL;
   assert_true(value_of(&r, "up") == 0);
   assert_true(isnan(ap_metric_value(&r, 999)));

@@ -134,12 +134,44 @@ static void test_trace_loopback(void **state)
   assert_string_equal(t.route[0].address, "127.0.0.1");
   assert_true(t.route[0].rtt_s >= 0 && t.route[0].rtt_s < 1);
   assert_string_equal(t.route_last_hop, "127.0.0.1");
+  {
+    char line[128];
+    assert_true(ap_route_text(&t, line, sizeof(line)) > 0);
+    assert_non_null(strstr(line, "route: 1 127.0.0.1 "));
+    assert_non_null(strstr(line, "(the API)"));
+  }
   close(lfd);
   /* the port closed now: the RST is the API's answer too */
   memset(&t, 0, sizeof(t));
   assert_int_equal(ap_route_trace("127.0.0.1", port, 2.0, &t), 0);
   assert_int_equal(t.route_count, 1);
   assert_int_equal(t.route[0].reached, 1);
+}
+
+static void test_text(void **state)
+{
+  struct ap_tcp_result t;
+  char line[256];
+  (void)state;
+  memset(&t, 0, sizeof(t));
+  t.syn_retransmits = t.retransmits = -1;
+  assert_int_equal(ap_route_text(&t, line, sizeof(line)), 0);
+  assert_string_equal(line, "");
+  assert_int_equal(ap_tcp_text(&t, line, sizeof(line)), 0);
+  t.route_traced = 1;
+  hop(&t, "10.0.0.1", 0, 0);
+  hop(&t, "", 0, 0);
+  ap_route_text(&t, line, sizeof(line));
+  assert_string_equal(line, "route: 1 10.0.0.1 1.0 ms, 2 *");
+  t.working_mss = 1200;
+  t.retransmits = 2;
+  t.syn_retransmits = 1;
+  ap_tcp_text(&t, line, sizeof(line));
+  assert_string_equal(line, "works with MSS 1200, 2 retransmits (1 of the "
+                            "SYN)");
+  /* a short buffer is cut, never overrun */
+  assert_true(ap_route_text(&t, line, 8) < 8);
+  assert_int_equal(strlen(line), 7);
 }
 
 static void test_trace_bad(void **state)
@@ -188,6 +220,7 @@ int main(void)
     cmocka_unit_test(test_icmp_kind),      cmocka_unit_test(test_finish),
     cmocka_unit_test(test_explain),        cmocka_unit_test(test_trace_loopback),
     cmocka_unit_test(test_trace_bad),      cmocka_unit_test(test_after),
+    cmocka_unit_test(test_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
