@@ -25,7 +25,7 @@ struct envelope {
   int openai;       /* {"error":{"message","type",...}} */
 };
 
-static const char *jstr(struct json_object *o, const char *key)
+const char *ap_json_str(struct json_object *o, const char *key)
 {
   struct json_object *v = NULL;
   if(!o || !json_object_object_get_ex(o, key, &v) ||
@@ -90,23 +90,23 @@ static void parse_envelope(const char *body, size_t len, struct envelope *e,
   if(!json_object_object_get_ex(root, "error", &err) ||
      !json_object_is_type(err, json_type_object))
     goto out;
-  s = jstr(err, "type");
+  s = ap_json_str(err, "type");
   if(s)
     net_text(e->type, sizeof(e->type), s, key);
-  s = jstr(err, "message");
+  s = ap_json_str(err, "message");
   if(s)
     net_text(e->message, sizeof(e->message), s, key);
-  s = jstr(err, "code"); /* OpenAI: error.code */
+  s = ap_json_str(err, "code"); /* OpenAI: error.code */
   if(s)
     net_text(e->code, sizeof(e->code), s, key);
   if(json_object_object_get_ex(err, "details", &details)) {
-    s = jstr(details, "error_code");
+    s = ap_json_str(details, "error_code");
     if(s)
       net_text(e->code, sizeof(e->code), s, key);
   }
-  s = jstr(root, "type");
+  s = ap_json_str(root, "type");
   e->api = s && !strcmp(s, "error") && e->type[0];
-  e->openai = jstr(err, "message") && e->type[0];
+  e->openai = ap_json_str(err, "message") && e->type[0];
 out:
   if(root)
     json_object_put(root);
@@ -218,8 +218,7 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
 success:
   if(ok2xx) {
     if(e.has_data && !a->key_sent) {
-      auth->h.state = AP_STATE_UNKNOWN;
-      auth->h.error = AP_ERR_AUTH_NO_KEY;
+      ap_head_set(&auth->h, AP_STATE_UNKNOWN, AP_ERR_AUTH_NO_KEY, NULL);
       snprintf(auth->h.reason, sizeof(auth->h.reason),
                "the API answered HTTP %ld without a key; no key was "
                "configured",
@@ -227,7 +226,7 @@ success:
       return AP_ERR_NONE;
     }
     if(e.has_data) {
-      auth->h.state = AP_STATE_OK;
+      ap_head_set(&auth->h, AP_STATE_OK, auth->h.error, NULL);
       snprintf(auth->h.reason, sizeof(auth->h.reason),
                "key accepted (HTTP %ld)", a->status);
       return AP_ERR_NONE;
@@ -251,7 +250,14 @@ success:
                a->status, e.type[0] ? e.type : "",
                e.is_json ? "" : " (body is not the API's JSON)");
   }
-  auth->h.state = ap_error_state(err);
-  auth->h.error = err;
+  ap_head_set(&auth->h, ap_error_state(err), err, NULL);
   return AP_ERR_NONE;
+}
+
+void ap_auth_fill(struct ap_result *r, const struct ap_headers *h)
+{
+  struct ap_auth_result *a = &r->auth;
+  a->rl = h->rl;
+  a->retry_after_s = h->retry_after_s;
+  a->should_retry = h->should_retry;
 }

@@ -261,18 +261,18 @@ static struct json_object *auth_json(const struct ap_result *r)
   add_str(o, "error_code", a->error_code);
   if(reached(&a->h))
     json_object_object_add(o, "key_sent", json_object_new_boolean(a->key_sent));
-  add_num(o, "ratelimit_requests_limit", a->rl_requests_limit, 0);
-  add_num(o, "ratelimit_requests_remaining", a->rl_requests_remaining, 0);
-  add_num(o, "ratelimit_requests_reset_s", a->rl_requests_reset_s, 3);
-  add_num(o, "ratelimit_tokens_limit", a->rl_tokens_limit, 0);
-  add_num(o, "ratelimit_tokens_remaining", a->rl_tokens_remaining, 0);
-  add_num(o, "ratelimit_tokens_reset_s", a->rl_tokens_reset_s, 3);
-  add_num(o, "ratelimit_input_tokens_limit", a->rl_input_tokens_limit, 0);
+  add_num(o, "ratelimit_requests_limit", a->rl.requests_limit, 0);
+  add_num(o, "ratelimit_requests_remaining", a->rl.requests_remaining, 0);
+  add_num(o, "ratelimit_requests_reset_s", a->rl.requests_reset_s, 3);
+  add_num(o, "ratelimit_tokens_limit", a->rl.tokens_limit, 0);
+  add_num(o, "ratelimit_tokens_remaining", a->rl.tokens_remaining, 0);
+  add_num(o, "ratelimit_tokens_reset_s", a->rl.tokens_reset_s, 3);
+  add_num(o, "ratelimit_input_tokens_limit", a->rl.input_tokens_limit, 0);
   add_num(o, "ratelimit_input_tokens_remaining",
-          a->rl_input_tokens_remaining, 0);
-  add_num(o, "ratelimit_output_tokens_limit", a->rl_output_tokens_limit, 0);
+          a->rl.input_tokens_remaining, 0);
+  add_num(o, "ratelimit_output_tokens_limit", a->rl.output_tokens_limit, 0);
   add_num(o, "ratelimit_output_tokens_remaining",
-          a->rl_output_tokens_remaining, 0);
+          a->rl.output_tokens_remaining, 0);
   add_num(o, "retry_after_s", a->retry_after_s, 3);
   if(a->should_retry >= 0)
     json_object_object_add(o, "should_retry",
@@ -344,6 +344,16 @@ static struct json_object *target_json(const struct ap_result *r)
   add_str(o, "provider", r->provider);
   add_str(o, "key_source", r->key_source);
   add_str(o, "key_fingerprint", r->key_fingerprint);
+  /* bedrock/vertex only: where, and (vertex) who minted the token */
+  if(r->region[0])
+    add_str(o, "region", r->region);
+  if(r->project[0])
+    add_str(o, "project", r->project);
+  if(r->token_host[0]) {
+    add_str(o, "token_host", r->token_host);
+    json_object_object_add(o, "token_cached",
+                           json_object_new_boolean(r->token_cached));
+  }
   return o;
 }
 

@@ -94,11 +94,21 @@ static void family(struct prom_buf *b, const char *name, const char *help)
   pb_put(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* target="NAME", and for the clouds where it runs: provider, region and
+ * (vertex) project, so one host's Bedrock and Vertex series tell apart. */
 static void target_label(const struct ap_result *r, char *out, size_t n)
 {
-  char name[AP_TEXT * 2];
+  char name[AP_TEXT * 2], region[AP_TEXT], project[AP_TEXT];
   label_value(name, sizeof(name), r->name);
-  snprintf(out, n, "target=\"%s\"", name);
+  if(!r->region[0]) {
+    snprintf(out, n, "target=\"%s\"", name);
+    return;
+  }
+  label_value(region, sizeof(region), r->region);
+  label_value(project, sizeof(project), r->project);
+  snprintf(out, n, "target=\"%s\",provider=\"%s\",region=\"%s\"%s%s%s", name,
+           r->provider, region, project[0] ? ",project=\"" : "", project,
+           project[0] ? "\"" : "");
 }
 
 /* How a metric of the shared table is exposed: its family, the "phase"
@@ -256,10 +266,10 @@ static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
   }
   auth_limit(&b, rs, n, "apiprobe_ratelimit_requests_limit",
              "requests allowed in the rate-limit window",
-             offsetof(struct ap_auth_result, rl_requests_limit));
+             offsetof(struct ap_auth_result, rl.requests_limit));
   auth_limit(&b, rs, n, "apiprobe_ratelimit_tokens_limit",
              "tokens allowed in the rate-limit window",
-             offsetof(struct ap_auth_result, rl_tokens_limit));
+             offsetof(struct ap_auth_result, rl.tokens_limit));
   family(&b, "apiprobe_layer_state",
          "state of each layer: 0 ok, 1 warning, 2 critical, 3 unknown "
          "(no sample: skipped or n/a)");

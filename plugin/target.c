@@ -128,6 +128,14 @@ static const struct opt_row opts[] = {
     "also read the provider's Statuspage (its base URL or summary.json; "
     "\"anthropic\" for status.claude.com) and say whether it is them or us"},
    OPT_STATUS, OFF(status_page)},
+  {{"region", 0, "REGION",
+    "bedrock/vertex: the cloud region (bedrock default: AWS_REGION, "
+    "AWS_DEFAULT_REGION; vertex default: us-east5)"},
+   OPT_STR, OFF(region)},
+  {{"project", 0, "PROJECT",
+    "vertex: the Google Cloud project id (default: the service account "
+    "file's project_id)"},
+   OPT_STR, OFF(project)},
   {{"trace", 0, NULL,
     "trace the route to the API's port (TTL-limited SYNs) on every "
     "outcome, not only when the connection fails"},
@@ -614,9 +622,15 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
       t->provider = AP_PROVIDER_OPENAI;
     else if(!strcasecmp(value, "https"))
       t->provider = AP_PROVIDER_HTTPS;
+    else if(!strcasecmp(value, "bedrock"))
+      t->provider = AP_PROVIDER_BEDROCK;
+    else if(!strcasecmp(value, "vertex"))
+      t->provider = AP_PROVIDER_VERTEX;
     else {
       snprintf(err, errlen,
-               "--%s: '%s' is not anthropic, openai or https", n, value);
+               "--%s: '%s' is not anthropic, openai, https, bedrock or "
+               "vertex",
+               n, value);
       return AP_E_ARG;
     }
     return AP_OK;
@@ -689,7 +703,8 @@ static enum ap_code load_key(struct ap_target *t, char *err, size_t errlen)
 {
   const char *env = t->key_env                              ? t->key_env
                     : t->provider == AP_PROVIDER_OPENAI    ? "OPENAI_API_KEY"
-                    : t->provider == AP_PROVIDER_HTTPS     ? NULL
+                    : t->provider == AP_PROVIDER_HTTPS ||
+                        ap_cloud_provider(t->provider)     ? NULL
                                                            : "ANTHROPIC_API_KEY";
   int rc;
   if(t->key_file) {
@@ -718,6 +733,15 @@ static enum ap_code finish_target(struct ap_target *t, char *err,
                                   size_t errlen)
 {
   enum ap_code rc;
+  if(ap_cloud_provider(t->provider)) {
+    /* region, project, model and the URL they make (plugin/cloud.c) */
+    char *url = NULL;
+    rc = ap_cloud_finish(t, &url, err, errlen);
+    if(rc)
+      return rc;
+    free(t->url);
+    t->url = url;
+  }
   if(!t->url) {
     if(t->provider == AP_PROVIDER_HTTPS) {
       snprintf(err, errlen, "--provider https needs a URL");
@@ -816,6 +840,10 @@ void ap_target_free(struct ap_target *t)
   free(t->noproxy);
   free(t->anthropic_version);
   free(t->status_page);
+  free(t->region);
+  free(t->project);
+  free(t->cloud_model);
+  ap_cloud_free(t->cloud);
   for(i = 0; i < t->resolve_count; i++)
     free(t->resolve[i]);
   for(i = 0; i < t->model_count; i++)

@@ -250,6 +250,15 @@ static int zm_item_verdict(struct zm_request *req, struct zm_result *res)
   return zm_text(res, strdup(buf));
 }
 
+static const char *zm_provider_name(int p)
+{
+  return p == AP_PROVIDER_OPENAI    ? "openai"
+         : p == AP_PROVIDER_HTTPS   ? "https"
+         : p == AP_PROVIDER_BEDROCK ? "bedrock"
+         : p == AP_PROVIDER_VERTEX  ? "vertex"
+                                    : "anthropic";
+}
+
 /* JSON string escaping for the discovery list. */
 static size_t zm_json_str(char *out, size_t n, const char *s)
 {
@@ -276,7 +285,7 @@ static size_t zm_json_str(char *out, size_t n, const char *s)
 static int zm_item_discovery(struct zm_request *req, struct zm_result *res)
 {
   /* each entry fits: names and URLs are bounded, escaping at most 6x */
-  size_t per = 64 + 6 * (64 + 2 * AP_TARGET_TEXT);
+  size_t per = 128 + 6 * (64 + 2 * AP_TARGET_TEXT + 3 * 64);
   size_t cap = 8 + (size_t)zm_ntargets * per;
   char *buf = malloc(cap);
   size_t used = 0;
@@ -297,6 +306,19 @@ static int zm_item_discovery(struct zm_request *req, struct zm_result *res)
     memcpy(buf + used, ",\"{#URL}\":", 10);
     used += 10;
     used += zm_json_str(buf + used, cap - used, zt->c->t.url_shown);
+    /* the clouds' where: {#PROVIDER}, {#REGION}, {#PROJECT} ("" else) */
+    memcpy(buf + used, ",\"{#PROVIDER}\":", 15);
+    used += 15;
+    used += zm_json_str(buf + used, cap - used,
+                        zm_provider_name(zt->c->t.provider));
+    memcpy(buf + used, ",\"{#REGION}\":", 13);
+    used += 13;
+    used += zm_json_str(buf + used, cap - used,
+                        zt->c->t.region ? zt->c->t.region : "");
+    memcpy(buf + used, ",\"{#PROJECT}\":", 14);
+    used += 14;
+    used += zm_json_str(buf + used, cap - used,
+                        zt->c->t.project ? zt->c->t.project : "");
     buf[used++] = '}';
     first = 0;
   }

@@ -82,6 +82,9 @@ enum ap_layer {
   XX(ENV_PROXY_INVALID, ENV, "proxy_url_invalid", CRITICAL,                    \
      "the proxy variable is not an http:// or https:// proxy URL: fix it, "    \
      "or unset it, or give --proxy")                                           \
+  XX(ENV_CREDENTIALS, ENV, "credentials_unavailable", CRITICAL,                \
+     "the instance metadata service gave no credentials: check the instance "  \
+     "role / service account, or set the credentials in the environment")     \
   XX(DNS_NXDOMAIN, DNS, "nxdomain", CRITICAL,                                  \
      "the name does not exist: check the URL's host name and the resolver")    \
   XX(DNS_NO_ADDRESS, DNS, "no_address", CRITICAL,                              \
@@ -223,7 +226,45 @@ enum ap_layer {
      "the API rejected the request: a proxy may be altering headers "          \
      "(anthropic-version)")                                                    \
   XX(AUTH_UNEXPECTED, AUTH, "unexpected", UNKNOWN,                             \
-     "the API answered something unexpected: see the reason")              \
+     "the API answered something unexpected: see the reason")                  \
+  XX(AUTH_NO_CREDENTIALS, AUTH, "no_credentials", UNKNOWN,                     \
+     "no cloud credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or "   \
+     "GOOGLE_APPLICATION_CREDENTIALS, or run on an instance with a role")      \
+  XX(AUTH_UNKNOWN_ACCESS_KEY, AUTH, "unknown_access_key", CRITICAL,            \
+     "AWS does not know this access key id: it was deleted, or belongs to "    \
+     "another partition; rotate the credentials")                               \
+  XX(AUTH_SIGNATURE_MISMATCH, AUTH, "signature_mismatch", CRITICAL,            \
+     "the request signature does not match: the secret access key is wrong "   \
+     "(or a proxy altered the request)")                                       \
+  XX(AUTH_SIGNATURE_EXPIRED, AUTH, "signature_expired", CRITICAL,              \
+     "the signature is outside the service's 5 minute window: this host's "    \
+     "clock is off, fix NTP")                                                  \
+  XX(AUTH_TOKEN_EXPIRED, AUTH, "session_token_expired", CRITICAL,              \
+     "the session token has expired: refresh the temporary credentials")       \
+  XX(AUTH_ACCESS_DENIED, AUTH, "access_denied", CRITICAL,                      \
+     "denied: grant the IAM permission (bedrock:CountTokens / "                \
+     "bedrock:InvokeModel) and request model access in this region")           \
+  XX(AUTH_MODEL_NOT_FOUND, AUTH, "model_not_found", CRITICAL,                  \
+     "the model is not offered in this region (or the id is wrong): check "    \
+     "--model and --region")                                                   \
+  XX(AUTH_THROTTLED, AUTH, "throttled", WARNING,                               \
+     "the service is throttling these credentials: lower the rate or raise "   \
+     "the quota")                                                              \
+  XX(AUTH_UNAVAILABLE, AUTH, "unavailable", CRITICAL,                          \
+     "the service is unavailable in this region: the provider's side, check "  \
+     "its health dashboard")                                                   \
+  XX(AUTH_TOKEN_REFUSED, AUTH, "token_refused", CRITICAL,                      \
+     "the token endpoint refused the service account's assertion: the key "    \
+     "was deleted or disabled, or the account is wrong")                       \
+  XX(AUTH_JWT_CLOCK_SKEW, AUTH, "jwt_clock_skew", CRITICAL,                    \
+     "the token endpoint refused the assertion's iat/exp: this host's clock "  \
+     "is off, fix NTP")                                                        \
+  XX(AUTH_PERMISSION_DENIED, AUTH, "permission_denied", CRITICAL,              \
+     "the service account lacks aiplatform.endpoints.predict on the project "  \
+     "(roles/aiplatform.user), or the model is not enabled")                   \
+  XX(AUTH_QUOTA_EXCEEDED, AUTH, "quota_exceeded", WARNING,                     \
+     "the project's quota for this model and region is exhausted: wait or "    \
+     "request more quota")                                                     \
   XX(MODEL_NOT_FOUND, MODEL, "model_not_found", CRITICAL,                      \
      "the model is retired, misspelt or not available to this key: list "      \
      "the models the key can use (GET /v1/models) and update the id")          \
@@ -276,7 +317,9 @@ int ap_state_rank(enum ap_state s);
 enum ap_provider {
   AP_PROVIDER_ANTHROPIC = 0, /* x-api-key, anthropic-version */
   AP_PROVIDER_OPENAI = 1,    /* Authorization: Bearer, x-ratelimit-* */
-  AP_PROVIDER_HTTPS = 2      /* no auth layer; --expect-status */
+  AP_PROVIDER_HTTPS = 2,     /* no auth layer; --expect-status */
+  AP_PROVIDER_BEDROCK = 3,   /* AWS SigV4, CountTokens (plugin/cloud.c) */
+  AP_PROVIDER_VERTEX = 4     /* Google OAuth bearer, count-tokens */
 };
 #define AP_TARGET_TEXT 256
 
@@ -309,6 +352,11 @@ struct ap_target {
   int provider;         /* enum ap_provider */
   int expect_status;    /* https provider: the status that is ok (200) */
   char *status_page;    /* Statuspage summary.json URL, NULL = no check */
+  char *region;         /* bedrock/vertex: the cloud region */
+  char *project;        /* vertex: the Google Cloud project id */
+  char *cloud_model;    /* bedrock/vertex: the model counted against
+                           (--model's first, else a default; at finish) */
+  struct ap_cloud *cloud; /* credentials and token cache; private */
   int trace;            /* trace the route on every outcome (0: only when
                            the connection fails) */
   char *models[AP_MAX_MODELS]; /* --model: ids checked for by the model
@@ -534,16 +582,22 @@ struct ap_http_result {
   long body_bytes;
 };
 
+/* The provider's rate-limit headers (anthropic-ratelimit-*,
+ * x-ratelimit-*): one name per quantity from the header parser to the
+ * renderers; NAN when the header was absent. */
+struct ap_ratelimit {
+  double requests_limit, requests_remaining, requests_reset_s;
+  double tokens_limit, tokens_remaining, tokens_reset_s;
+  double input_tokens_limit, input_tokens_remaining;
+  double output_tokens_limit, output_tokens_remaining;
+};
+
 struct ap_auth_result {
   struct ap_layer_head h;
   char error_type[64];          /* the API's error.type, "" when none */
   char error_code[64];          /* error.details.error_code when present */
   int key_sent;
-  /* rate limits, NAN when the header was absent */
-  double rl_requests_limit, rl_requests_remaining, rl_requests_reset_s;
-  double rl_tokens_limit, rl_tokens_remaining, rl_tokens_reset_s;
-  double rl_input_tokens_limit, rl_input_tokens_remaining;
-  double rl_output_tokens_limit, rl_output_tokens_remaining;
+  struct ap_ratelimit rl;        /* the rate-limit headers */
   double retry_after_s;
   int should_retry;             /* x-should-retry: 1 true, 0 false, -1 none */
 };
@@ -614,6 +668,10 @@ struct ap_result {
   char provider[32];
   char key_source[128];
   char key_fingerprint[24];
+  char region[64];              /* bedrock/vertex, "" otherwise */
+  char project[128];            /* vertex, "" otherwise */
+  char token_host[AP_TEXT];     /* vertex: the token endpoint's host */
+  int token_cached;             /* vertex: the access token came from cache */
   struct ap_verdict verdict;
   struct ap_env_result env;
   struct ap_dns_result dns;
