@@ -160,10 +160,10 @@ static void print_human(const struct ap_result *r)
   }
   print_layer("http", &r->http.h, d);
   d[0] = '\0';
-  if(!isnan(r->auth.rl_requests_remaining))
+  if(!isnan(r->auth.rl.requests_remaining))
     n = (size_t)snprintf(d, sizeof(d), "requests left %.0f/%.0f",
-                         r->auth.rl_requests_remaining,
-                         r->auth.rl_requests_limit);
+                         r->auth.rl.requests_remaining,
+                         r->auth.rl.requests_limit);
   else
     n = 0;
   if(!isnan(r->auth.retry_after_s))

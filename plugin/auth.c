@@ -218,8 +218,7 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
 success:
   if(ok2xx) {
     if(e.has_data && !a->key_sent) {
-      auth->h.state = AP_STATE_UNKNOWN;
-      auth->h.error = AP_ERR_AUTH_NO_KEY;
+      ap_head_set(&auth->h, AP_STATE_UNKNOWN, AP_ERR_AUTH_NO_KEY, NULL);
       snprintf(auth->h.reason, sizeof(auth->h.reason),
                "the API answered HTTP %ld without a key; no key was "
                "configured",
@@ -227,7 +226,7 @@ success:
       return AP_ERR_NONE;
     }
     if(e.has_data) {
-      auth->h.state = AP_STATE_OK;
+      ap_head_set(&auth->h, AP_STATE_OK, auth->h.error, NULL);
       snprintf(auth->h.reason, sizeof(auth->h.reason),
                "key accepted (HTTP %ld)", a->status);
       return AP_ERR_NONE;
@@ -251,7 +250,14 @@ success:
                a->status, e.type[0] ? e.type : "",
                e.is_json ? "" : " (body is not the API's JSON)");
   }
-  auth->h.state = ap_error_state(err);
-  auth->h.error = err;
+  ap_head_set(&auth->h, ap_error_state(err), err, NULL);
   return AP_ERR_NONE;
+}
+
+void ap_auth_fill(struct ap_result *r, const struct ap_headers *h)
+{
+  struct ap_auth_result *a = &r->auth;
+  a->rl = h->rl;
+  a->retry_after_s = h->retry_after_s;
+  a->should_retry = h->should_retry;
 }

@@ -198,3 +198,14 @@ enum ap_error ap_classify(const struct ap_observed *o)
     return AP_ERR_TCP_FAILED;
   }
 }
+
+double ap_span(double a, double b)
+{
+  return b - a > 0 ? b - a : 0;
+}
+
+double ap_facts_tls_start(const struct ap_facts *f)
+{
+  return f->tls_started_at > 0 ? f->tls_started_at - f->curl_start
+                               : f->t_conn;
+}

@@ -116,29 +116,25 @@ static struct json_object *parse_obj(const char *json, size_t len)
   return root;
 }
 
-/* A printable copy: control characters become '?', cut at CAP. */
+/* A printable copy of network text (common/strutil.c: control bytes and
+ * invalid UTF-8 replaced, cut on a character boundary within CAP). */
 static void clean_copy(char *out, size_t cap, const char *s)
 {
-  size_t i = 0;
   if(!cap)
     return;
-  for(; s && *s && i + 1 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    out[i++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-  }
-  /* never end inside a UTF-8 sequence */
-  while(i > 0 && ((unsigned char)out[i - 1] & 0xC0) == 0x80)
-    i--;
-  if(i > 0 && ((unsigned char)out[i - 1] & 0xC0) == 0xC0)
-    i--;
-  out[i] = '\0';
+  ap_text_clean(out, cap, s ? s : "");
 }
 
-/* A field that must be a clean single-line value. */
+/* A field that must be one printable ASCII word (an e-mail, a URL, an
+ * id, a role name): anything else is refused, not cleaned. */
 static int plain_field(const char *v, char *out, size_t cap)
 {
-  if(!v || !*v || strlen(v) >= cap || ap_has_ctl(v))
+  const char *p;
+  if(!v || !*v || strlen(v) >= cap)
     return -1;
+  for(p = v; *p; p++)
+    if((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+      return -1;
   ap_strlcpy(out, v, cap);
   return 0;
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct dns_job {
@@ -336,6 +337,33 @@ static int job_wait(struct dns_job *j, double timeout_s,
   return timed_out;
 }
 
+/* The failed lookup's error E and reason into DNS. */
+static void lookup_reason(struct ap_dns_result *dns, enum ap_error e,
+                          const char *host, int family, double elapsed,
+                          int rc)
+{
+  char reason[AP_TEXT];
+  if(e == AP_ERR_DNS_TIMEOUT)
+    snprintf(reason, sizeof(reason), "no answer resolving %s within %.1f s",
+             host, elapsed);
+  else if(e == AP_ERR_DNS_NO_ADDRESS)
+    snprintf(reason, sizeof(reason), "%s has no %s address", host,
+             family == 4   ? "IPv4"
+             : family == 6 ? "IPv6"
+                           : "IPv4 or IPv6");
+  else if(e == AP_ERR_DNS_SERVFAIL || e == AP_ERR_DNS_REFUSED)
+    snprintf(reason, sizeof(reason), "the DNS server %s answered %s for %s",
+             dns->server, dns->rcode, host);
+  else if(e == AP_ERR_DNS_UNREACHABLE)
+    snprintf(reason, sizeof(reason),
+             "no DNS server takes queries (first: %s) resolving %s",
+             dns->server[0] ? dns->server : "none configured", host);
+  else
+    snprintf(reason, sizeof(reason), "resolving %s: %s", host,
+             gai_strerror(rc));
+  ap_head_set(&dns->h, ap_error_state(e), e, reason);
+}
+
 int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
                   double timeout_s, struct ap_dns_result *dns)
 {
@@ -371,31 +399,10 @@ int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
   if(res)
     freeaddrinfo(res);
   if(e != AP_ERR_NONE) {
-    dns->h.state = ap_error_state(e);
-    dns->h.error = e;
-    if(e == AP_ERR_DNS_TIMEOUT)
-      snprintf(dns->h.reason, sizeof(dns->h.reason),
-               "no answer resolving %s within %.1f s", host, elapsed);
-    else if(e == AP_ERR_DNS_NO_ADDRESS)
-      snprintf(dns->h.reason, sizeof(dns->h.reason),
-               "%s has no %s address", host,
-               family == 4   ? "IPv4"
-               : family == 6 ? "IPv6"
-                             : "IPv4 or IPv6");
-    else if(e == AP_ERR_DNS_SERVFAIL || e == AP_ERR_DNS_REFUSED)
-      snprintf(dns->h.reason, sizeof(dns->h.reason),
-               "the DNS server %s answered %s for %s", dns->server,
-               dns->rcode, host);
-    else if(e == AP_ERR_DNS_UNREACHABLE)
-      snprintf(dns->h.reason, sizeof(dns->h.reason),
-               "no DNS server takes queries (first: %s) resolving %s",
-               dns->server[0] ? dns->server : "none configured", host);
-    else
-      snprintf(dns->h.reason, sizeof(dns->h.reason), "resolving %s: %s",
-               host, gai_strerror(rc));
+    lookup_reason(dns, e, host, family, elapsed, rc);
     return -1;
   }
-  dns->h.state = AP_STATE_OK;
+  ap_head_set(&dns->h, AP_STATE_OK, dns->h.error, NULL);
   return 0;
 }
 
@@ -404,4 +411,65 @@ int ap_dns_resolve(const char *host, int family, double timeout_s,
 {
   return ap_dns_finish(ap_dns_start(host, family), host, family, timeout_s,
                        dns);
+}
+
+int ap_dns_is_literal(const char *host, int *family)
+{
+  unsigned char tmp[16];
+  if(inet_pton(AF_INET, host, tmp) == 1) {
+    *family = 4;
+    return 1;
+  }
+  if(inet_pton(AF_INET6, host, tmp) == 1) {
+    *family = 6;
+    return 1;
+  }
+  return 0;
+}
+
+const char *ap_dns_pinned(const struct ap_target *t, const char *host,
+                          int port)
+{
+  char prefix[AP_TEXT + 16];
+  int i;
+  snprintf(prefix, sizeof(prefix), "%s:%d:", host, port);
+  for(i = 0; i < t->resolve_count; i++) {
+    if(!strncasecmp(t->resolve[i], prefix, strlen(prefix)))
+      return t->resolve[i] + strlen(prefix);
+  }
+  return NULL;
+}
+
+/* One address of a list (brackets of [v6] dropped) into A; 0 when it fits. */
+static int list_item(const char *s, size_t m, char *a, size_t alen)
+{
+  if(m >= 2 && s[0] == '[') {
+    s++;
+    m -= 2;
+  }
+  if(m >= alen)
+    return -1;
+  memcpy(a, s, m);
+  a[m] = '\0';
+  return 0;
+}
+
+void ap_dns_from_list(struct ap_dns_result *dns, const char *list,
+                      int family)
+{
+  while(*list && dns->address_count < AP_ADDR_MAX) {
+    size_t n = strcspn(list, ",");
+    char a[48];
+    if(!list_item(list, n, a, sizeof(a)) && !(family == 4 && strchr(a, ':')) &&
+       !(family == 6 && !strchr(a, ':'))) {
+      ap_strlcpy(dns->addresses[dns->address_count++], a, sizeof(a));
+      if(strchr(a, ':'))
+        dns->aaaa_count++;
+      else
+        dns->a_count++;
+    }
+    list += n;
+    if(*list == ',')
+      list++;
+  }
 }

@@ -244,7 +244,7 @@ int ap_env_eval(const struct ap_target *t, const char *host,
   const char *p;
   const char *noproxy;
 
-  env->h.state = AP_STATE_OK;
+  ap_head_set(&env->h, AP_STATE_OK, env->h.error, NULL);
   env->insecure = t->insecure;
   env->clock_skew_s = NAN;
   clock_read(env);
@@ -303,4 +303,10 @@ int ap_env_eval(const struct ap_target *t, const char *host,
                which);
   }
   return 0;
+}
+
+void ap_env_unusable(struct ap_result *r, const char *why)
+{
+  /* the later layers are skipped (or n/a) from the start */
+  ap_head_set(&r->env.h, AP_STATE_UNKNOWN, AP_ERR_NONE, why);
 }

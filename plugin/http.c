@@ -1,231 +1,114 @@
-/* http.c -- the response headers a probe cares about: status line,
- * request-id, Date (clock skew), content-type, location, retry-after,
- * x-should-retry and the anthropic-ratelimit-* family, parsed to numbers.
- * Header names compare case-insensitively; unknown headers are ignored.
+/* http.c -- the http layer: the answer's status, version, time to first
+ * byte and transfer time, request-id, content-type, server, redirect
+ * target and the Date header's clock skew (filled from the transfer's
+ * facts); its failure reasons; and the judging of the answer: a status
+ * from the API goes on to the auth layer (auth.c), anything else fails
+ * here. The header parser is headers.c.
  */
 #include "internal.h"
 #include "strutil.h"
-#include "timeutil.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-void ap_headers_init(struct ap_headers *h)
+/* Time to first byte: from our own stamp when the request went out, else
+ * libcurl's (which counts our callback's work too). */
+static double ttfb(const struct ap_facts *f)
 {
-  memset(h, 0, sizeof(*h));
-  h->date = NAN;
-  h->date_seen_at = NAN;
-  h->retry_after_s = NAN;
-  h->should_retry = -1;
-  h->rl_req_limit = h->rl_req_remaining = h->rl_req_reset = NAN;
-  h->rl_tok_limit = h->rl_tok_remaining = h->rl_tok_reset = NAN;
-  h->rl_in_limit = h->rl_in_remaining = NAN;
-  h->rl_out_limit = h->rl_out_remaining = NAN;
+  if(f->request_at > 0 && f->first_byte_at > f->request_at)
+    return f->first_byte_at - f->request_at;
+  return ap_span(f->t_pre, f->t_start);
 }
 
-double ap_parse_retry_after(const char *v, double now)
+void ap_http_fill(struct ap_result *r, const struct ap_facts *f)
 {
-  double d;
-  if(!ap_parse_double(v, 0, 1e9, &d))
-    return d;
-  if(!ap_parse_http_date(v, &d))
-    return d > now ? d - now : 0;
-  return -1;
-}
-
-static void parse_status(struct ap_headers *h, const char *line)
-{
-  /* "HTTP/1.1 200 OK" or "HTTP/2 200" */
-  const char *sp = strchr(line, ' ');
-  long status;
-  char code[4];
-  size_t vlen;
-  if(!sp || strncmp(line, "HTTP/", 5))
+  const struct ap_headers *h = f->hdr;
+  struct ap_http_result *http = &r->http;
+  if(!f->o.got_status)
     return;
-  vlen = (size_t)(sp - line - 5);
-  if(vlen >= sizeof(h->http_version))
-    return;
-  if(strlen(sp + 1) < 3)
-    return;
-  memcpy(code, sp + 1, 3);
-  code[3] = '\0';
-  if(ap_parse_long(code, 100, 999, &status))
-    return;
-  ap_headers_init(h);
-  memcpy(h->http_version, line + 5, vlen);
-  h->http_version[vlen] = '\0';
-  h->status = status;
+  ap_head_set(&http->h, AP_STATE_OK, http->h.error, NULL);
+  http->status = h->status;
+  ap_strlcpy(http->http_version, h->http_version,
+             sizeof(http->http_version));
+  http->ttfb_s = ttfb(f);
+  http->h.time_s = http->ttfb_s;
+  http->transfer_s = ap_span(f->t_start, f->t_total);
+  ap_strlcpy(http->request_id, h->request_id, sizeof(http->request_id));
+  ap_strlcpy(http->content_type, h->content_type,
+             sizeof(http->content_type));
+  ap_strlcpy(http->server, h->server, sizeof(http->server));
+  if(h->location[0])
+    ap_url_host(h->location, http->location_host,
+                sizeof(http->location_host));
+  /* Date has whole seconds: the server's clock read somewhere in
+   * [date, date + 1), so its midpoint is the unbiased estimate */
+  if(!isnan(h->date))
+    http->clock_skew_s = h->date + 0.5 - h->date_seen_at;
+  http->body_bytes = (long)f->body_len;
+  ap_auth_fill(r, h);
 }
 
-static void set_num(double *field, const char *v)
+int ap_http_reason(const struct ap_result *r, const struct ap_facts *f,
+                   enum ap_error e, char *out, size_t outlen)
 {
-  double d;
-  if(!ap_parse_double(v, -1e15, 1e15, &d))
-    *field = d;
-}
-
-static void set_reset(double *field, const char *v, double now)
-{
-  double t;
-  if(!ap_parse_rfc3339(v, &t))
-    *field = t - now;
-}
-
-/* anthropic-ratelimit-<bucket>-<what> */
-static void ratelimit(struct ap_headers *h, const char *name, const char *v,
-                      double now)
-{
-  static const char pre[] = "anthropic-ratelimit-";
-  const char *rest = name + sizeof(pre) - 1;
-  if(!strcasecmp(rest, "requests-limit"))
-    set_num(&h->rl_req_limit, v);
-  else if(!strcasecmp(rest, "requests-remaining"))
-    set_num(&h->rl_req_remaining, v);
-  else if(!strcasecmp(rest, "requests-reset"))
-    set_reset(&h->rl_req_reset, v, now);
-  else if(!strcasecmp(rest, "tokens-limit"))
-    set_num(&h->rl_tok_limit, v);
-  else if(!strcasecmp(rest, "tokens-remaining"))
-    set_num(&h->rl_tok_remaining, v);
-  else if(!strcasecmp(rest, "tokens-reset"))
-    set_reset(&h->rl_tok_reset, v, now);
-  else if(!strcasecmp(rest, "input-tokens-limit"))
-    set_num(&h->rl_in_limit, v);
-  else if(!strcasecmp(rest, "input-tokens-remaining"))
-    set_num(&h->rl_in_remaining, v);
-  else if(!strcasecmp(rest, "output-tokens-limit"))
-    set_num(&h->rl_out_limit, v);
-  else if(!strcasecmp(rest, "output-tokens-remaining"))
-    set_num(&h->rl_out_remaining, v);
-}
-
-double ap_parse_duration(const char *v)
-{
-  /* "6m0s", "1s", "12ms", "1h2m3.5s": number + unit, repeated */
-  double total = 0;
-  const char *p = v;
-  if(!p || !*p)
-    return -1;
-  while(*p) {
-    char *end = NULL;
-    double n = strtod(p, &end);
-    if(end == p || n < 0 || !isfinite(n))
-      return -1;
-    p = end;
-    if(!strncmp(p, "ms", 2)) {
-      total += n / 1000.0;
-      p += 2;
-    } else if(*p == 'h') {
-      total += n * 3600;
-      p++;
-    } else if(*p == 'm') {
-      total += n * 60;
-      p++;
-    } else if(*p == 's') {
-      total += n;
-      p++;
-    } else {
-      return -1;
-    }
+  (void)r;
+  if(e == AP_ERR_HTTP_TIMEOUT) {
+    snprintf(out, outlen, "no response within %.1f s of sending the request",
+             f->limit_s);
+    return 1;
   }
-  return total;
-}
-
-/* x-ratelimit-{limit,remaining,reset}-{requests,tokens} (OpenAI). */
-static void openai_ratelimit(struct ap_headers *h, const char *rest,
-                             const char *v)
-{
-  double d;
-  if(!strcasecmp(rest, "limit-requests"))
-    set_num(&h->rl_req_limit, v);
-  else if(!strcasecmp(rest, "remaining-requests"))
-    set_num(&h->rl_req_remaining, v);
-  else if(!strcasecmp(rest, "limit-tokens"))
-    set_num(&h->rl_tok_limit, v);
-  else if(!strcasecmp(rest, "remaining-tokens"))
-    set_num(&h->rl_tok_remaining, v);
-  else if(!strcasecmp(rest, "reset-requests")) {
-    d = ap_parse_duration(v);
-    if(d >= 0)
-      h->rl_req_reset = d;
-  } else if(!strcasecmp(rest, "reset-tokens")) {
-    d = ap_parse_duration(v);
-    if(d >= 0)
-      h->rl_tok_reset = d;
+  if(e == AP_ERR_HTTP_TOO_LARGE) {
+    snprintf(out, outlen, "response body exceeds %d KiB", AP_BODY_MAX / 1024);
+    return 1;
   }
+  return 0;
 }
 
-static void header(struct ap_headers *h, const char *name, const char *v,
-                   double now)
+/* --provider https: the status alone decides; there is no auth layer. */
+static void https_answer(struct ap_result *r, const struct ap_target *t,
+                         long status)
 {
-  double d;
-  if(!strcasecmp(name, "request-id") ||
-     (!strcasecmp(name, "x-request-id") && !h->request_id[0])) {
-    ap_strlcpy(h->request_id, v, sizeof(h->request_id));
-  } else if(!strcasecmp(name, "x-amzn-requestid")) {
-    /* AWS's (Bedrock's) request id; for other providers a load balancer's
-     * in front proves nothing, so it is kept apart */
-    ap_strlcpy(h->amzn_request_id, v, sizeof(h->amzn_request_id));
-  } else if(!strcasecmp(name, "x-amzn-errortype")) {
-    /* "UnrecognizedClientException:http://internal.amazon.com/..." */
-    ap_strlcpy(h->amzn_error_type, v, sizeof(h->amzn_error_type));
-    h->amzn_error_type[strcspn(h->amzn_error_type, ":")] = '\0';
-  } else if(!strcasecmp(name, "date")) {
-    if(!ap_parse_http_date(v, &d)) {
-      h->date = d;
-      h->date_seen_at = now;
-    }
-  } else if(!strcasecmp(name, "content-type")) {
-    ap_strlcpy(h->content_type, v, sizeof(h->content_type));
-  } else if(!strcasecmp(name, "server")) {
-    ap_strlcpy(h->server, v, sizeof(h->server));
-  } else if(!strcasecmp(name, "location")) {
-    ap_strlcpy(h->location, v, sizeof(h->location));
-  } else if(!strcasecmp(name, "retry-after-ms")) {
-    if(!ap_parse_double(v, 0, 1e12, &d))
-      h->retry_after_s = d / 1000.0;
-  } else if(!strcasecmp(name, "retry-after")) {
-    d = ap_parse_retry_after(v, now);
-    if(d >= 0 && isnan(h->retry_after_s))
-      h->retry_after_s = d;
-  } else if(!strcasecmp(name, "x-should-retry")) {
-    if(!strcasecmp(v, "true"))
-      h->should_retry = 1;
-    else if(!strcasecmp(v, "false"))
-      h->should_retry = 0;
-  } else if(!strncasecmp(name, "anthropic-ratelimit-", 20)) {
-    ratelimit(h, name, v, now);
-  } else if(!strncasecmp(name, "x-ratelimit-", 12)) {
-    openai_ratelimit(h, name + 12, v);
-  }
-}
-
-void ap_headers_feed(struct ap_headers *h, const char *line, size_t len,
-                     double now)
-{
-  char buf[1024];
-  char *colon;
-  char *value;
-  while(len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-    len--;
-  if(!len || len >= sizeof(buf))
+  char reason[AP_TEXT];
+  ap_head_set(&r->auth.h, AP_STATE_NA, r->auth.h.error, NULL);
+  if(status == t->expect_status)
     return;
-  memcpy(buf, line, len);
-  buf[len] = '\0';
-  if(!strncmp(buf, "HTTP/", 5)) {
-    parse_status(h, buf);
+  snprintf(reason, sizeof(reason), "HTTP %ld, expected %d", status,
+           t->expect_status);
+  ap_layer_fail(r, AP_LAYER_HTTP, AP_ERR_HTTP_UNEXPECTED_STATUS, reason);
+}
+
+void ap_http_judge(struct ap_result *r, const struct ap_target *t,
+                   const struct ap_facts *f, const char *body)
+{
+  const struct ap_headers *h = f->hdr;
+  struct ap_answer a;
+  enum ap_error herr;
+  char reason[AP_TEXT];
+  if(t->provider == AP_PROVIDER_HTTPS) {
+    https_answer(r, t, h->status);
     return;
   }
-  colon = strchr(buf, ':');
-  if(!colon || colon == buf)
+  a.status = h->status;
+  a.body = body;
+  a.body_len = f->body_len;
+  a.content_type = h->content_type;
+  a.has_request_id = h->request_id[0] != '\0';
+  a.key_sent = f->key_sent;
+  a.key = t->key; /* redacted from the message before it is cut */
+  a.provider = t->provider;
+  herr = ap_cloud_provider(a.provider)
+           ? ap_cloud_classify(&a, h->amzn_error_type, &r->auth)
+           : ap_auth_classify(&a, &r->auth);
+  if(herr == AP_ERR_NONE)
     return;
-  *colon = '\0';
-  value = ap_trim(colon + 1);
-  if(ap_has_ctl(value))
-    return;
-  header(h, buf, value, now);
+  if(herr == AP_ERR_HTTP_REDIRECT)
+    snprintf(reason, sizeof(reason), "HTTP %ld redirect to %s (not followed)",
+             a.status,
+             r->http.location_host[0] ? r->http.location_host : "?");
+  else
+    snprintf(reason, sizeof(reason),
+             "HTTP %ld with a %s body and no request-id: not from the API",
+             a.status, a.content_type[0] ? a.content_type : "untyped");
+  ap_layer_fail(r, AP_LAYER_HTTP, herr, reason);
 }

@@ -124,23 +124,44 @@ static void slot_unlock(struct ap_canary_memo *m)
     pthread_mutex_unlock(&m->slot->mu);
 }
 
+/* What a canary request is, per provider: where it goes, its body around
+ * the model id, the event that ends its stream. The rows belong in the
+ * provider table once there is one. OpenAI: max_completion_tokens, which
+ * reasoning models accept where they reject max_tokens; usage arrives in a
+ * last chunk only when asked for. */
+struct canary_shape {
+  int provider;
+  const char *path;
+  const char *body_head; /* then the model id (checked: nothing to escape) */
+  const char *body_tail;
+  const char *final_event;
+};
+
+static const struct canary_shape shapes[] = {
+  {AP_PROVIDER_ANTHROPIC, "/v1/messages", "{\"model\":\"",
+   "\",\"max_tokens\":1,\"stream\":true,\"messages\":[{\"role\":\"user\","
+   "\"content\":\"" CANARY_PROMPT "\"}]}",
+   "message_stop"},
+  {AP_PROVIDER_OPENAI, "/v1/chat/completions", "{\"model\":\"",
+   "\",\"max_completion_tokens\":1,\"stream\":true,\"stream_options\":"
+   "{\"include_usage\":true},\"messages\":[{\"role\":\"user\","
+   "\"content\":\"" CANARY_PROMPT "\"}]}",
+   "[DONE]"},
+};
+
+static const struct canary_shape *shape_of(int provider)
+{
+  size_t i;
+  for(i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+    if(shapes[i].provider == provider)
+      return &shapes[i];
+  return &shapes[0];
+}
+
 int ap_canary_body(int provider, const char *model, char *out, size_t n)
 {
-  /* the model id is checked (ap_model_id_ok): nothing to escape.
-   * OpenAI: max_completion_tokens, which reasoning models accept where
-   * they reject max_tokens; usage arrives in a last chunk on request */
-  if(provider == AP_PROVIDER_OPENAI)
-    return snprintf(out, n,
-                    "{\"model\":\"%s\",\"max_completion_tokens\":1,"
-                    "\"stream\":true,\"stream_options\":{\"include_usage\":"
-                    "true},\"messages\":[{\"role\":\"user\",\"content\":\""
-                    CANARY_PROMPT "\"}]}",
-                    model);
-  return snprintf(out, n,
-                  "{\"model\":\"%s\",\"max_tokens\":1,\"stream\":true,"
-                  "\"messages\":[{\"role\":\"user\",\"content\":\""
-                  CANARY_PROMPT "\"}]}",
-                  model);
+  const struct canary_shape *sh = shape_of(provider);
+  return snprintf(out, n, "%s%s%s", sh->body_head, model, sh->body_tail);
 }
 
 void ap_stream_init(struct ap_stream *s, int provider, double sent_at)
@@ -495,19 +516,17 @@ static void judge(struct canary *c, const struct ap_target *t,
     e = AP_ERR_INF_TRUNCATED;
     snprintf(reason, sizeof(reason),
              "the stream ended after %ld events without %s", c->st.events,
-             t->provider == AP_PROVIDER_OPENAI ? "[DONE]" : "message_stop");
+             shape_of(t->provider)->final_event);
   }
   if(e == AP_ERR_NONE) {
-    in->h.state = AP_STATE_OK;
-    in->h.error = AP_ERR_NONE;
+    ap_head_set(&in->h, AP_STATE_OK, AP_ERR_NONE, NULL);
     snprintf(reason, sizeof(reason),
              "first token after %.3f s, stream done after %.3f s (%s)",
              isnan(in->ttft_s) ? 0 : in->ttft_s, in->stream_s,
              in->stop_reason[0] ? in->stop_reason : "no stop reason");
   }
   else {
-    in->h.state = ap_error_state(e);
-    in->h.error = e;
+    ap_head_set(&in->h, ap_error_state(e), e, NULL);
   }
   ap_strlcpy(in->h.reason, reason, sizeof(in->h.reason));
   ap_redact(in->h.reason, sizeof(in->h.reason), t->key);
@@ -536,20 +555,16 @@ static void canary_run(struct ap_target *t, struct ap_inference_result *in,
   double t_start;
   CURLcode code;
   int stalled = 0;
-  const char *path = t->provider == AP_PROVIDER_OPENAI
-                       ? "/v1/chat/completions"
-                       : "/v1/messages";
+  const char *path = shape_of(t->provider)->path;
   if(!c) {
-    in->h.state = AP_STATE_UNKNOWN;
-    ap_strlcpy(in->h.reason, "out of memory", sizeof(in->h.reason));
+    ap_head_set(&in->h, AP_STATE_UNKNOWN, in->h.error, "out of memory");
     return;
   }
   if(ap_api_url(t, path, url, sizeof(url)) ||
      ap_followup_init(&c->f, t, url, "accept: text/event-stream", 1,
                       budget_s, err, sizeof(err))) {
-    in->h.state = AP_STATE_UNKNOWN;
-    ap_strlcpy(in->h.reason, "cannot set the canary request up",
-               sizeof(in->h.reason));
+    ap_head_set(&in->h, AP_STATE_UNKNOWN, in->h.error,
+                "cannot set the canary request up");
     goto out;
   }
   ap_canary_body(t->provider, t->canary, body, sizeof(body));
@@ -602,7 +617,7 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r,
   in->input_tokens = in->output_tokens = NAN;
   in->age_s = NAN;
   if(!t->canary) {
-    in->h.state = AP_STATE_NA;
+    ap_head_set(&in->h, AP_STATE_NA, in->h.error, NULL);
     return;
   }
   if(r->auth.h.state != AP_STATE_OK && r->auth.h.state != AP_STATE_WARNING)
@@ -625,12 +640,9 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r,
   ap_strlcpy(in->model, t->canary, sizeof(in->model));
   if(deadline - ap_mono_s() < AP_FOLLOWUP_MIN_S) {
     /* no tokens spent: nothing to remember either */
-    in->h.state = AP_STATE_UNKNOWN;
-    in->h.error = AP_ERR_HTTP_TIMEOUT;
-    ap_strlcpy(in->h.reason,
-               "the canary was not sent: --timeout used up by the layers "
-               "before it",
-               sizeof(in->h.reason));
+    ap_head_set(&in->h, AP_STATE_UNKNOWN, AP_ERR_HTTP_TIMEOUT,
+                "the canary was not sent: --timeout used up by the layers "
+                "before it");
     if(m) {
       slot_lock(m);
       m->slot->claimed_at = 0;

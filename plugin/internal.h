@@ -178,7 +178,7 @@ enum ap_error ap_classify_verify(int verify_code);
 /* errno of a failed connect -> tcp error. */
 enum ap_error ap_classify_errno(long os_errno);
 
-/* ---- http.c: response headers ---- */
+/* ---- headers.c: the response header parser ---- */
 struct ap_headers {
   long status;
   char http_version[8];
@@ -192,12 +192,11 @@ struct ap_headers {
   double date_seen_at; /* local wall clock when the Date header arrived */
   double retry_after_s;
   int should_retry;    /* -1 absent */
-  /* anthropic-ratelimit-* */
-  double rl_req_limit, rl_req_remaining, rl_req_reset;
-  double rl_tok_limit, rl_tok_remaining, rl_tok_reset;
-  double rl_in_limit, rl_in_remaining, rl_out_limit, rl_out_remaining;
+  struct ap_ratelimit rl;
 };
 void ap_headers_init(struct ap_headers *h);
+/* Every rate limit unknown (NAN). */
+void ap_ratelimit_init(struct ap_ratelimit *rl);
 /* Feed one raw header line (with or without CRLF). A status line resets
  * the captured headers (a later response replaces an earlier one). NOW is
  * the local wall clock (for Date and HTTP-date retry-after). */
@@ -322,6 +321,10 @@ double ap_retry_delay(const struct ap_result *r, int retries_taken,
                       double unit_random);
 
 /* ---- verdict.c ---- */
+/* The one writer of a layer's state: state S, error E and REASON (NULL
+ * keeps the reason there is). Every other setter goes through it. */
+void ap_head_set(struct ap_layer_head *h, enum ap_state s, enum ap_error e,
+                 const char *reason);
 /* Set layer L's state from E, with REASON; other layers untouched (for a
  * finding on a layer the connection went through, e.g. expiry soon). */
 void ap_layer_set(struct ap_result *r, enum ap_layer l, enum ap_error e,
@@ -381,7 +384,88 @@ void ap_tls_cert_names(void *x509, struct ap_tls_result *out);
 /* Record version, cipher and ALPN from an SSL * into OUT. */
 void ap_tls_session_info(const void *ssl, struct ap_tls_result *out);
 
-/* ---- prober (probe.c) ---- */
+/* ---- transfer.c / proxy.c / layer files: what one transfer observed --
+ * A plain struct of stamps and facts, read once from libcurl when the
+ * transfer ends; each layer's fill and reason functions take only this,
+ * so they are unit-tested with tables. */
+#define AP_ERRBUF 256 /* CURL_ERROR_SIZE */
+struct ap_facts {
+  struct ap_observed o;   /* how far it got (classify.c's input) */
+  const char *host;       /* the target's host and port */
+  int port;
+  const char *proxy;      /* the proxy URL used, "" none */
+  char ip[64];            /* CURLINFO_PRIMARY_IP, "" none */
+  long ip_port;           /* CURLINFO_PRIMARY_PORT */
+  /* libcurl's timers, seconds from the start of the transfer */
+  double t_name, t_conn, t_app, t_pre, t_start, t_total;
+  /* our own stamps, monotonic seconds, 0 when not seen */
+  double curl_start;      /* the transfer began */
+  double tls_started_at;  /* our SSL_CTX callback ran (the API's TLS) */
+  double connect_sent_at, connect_answer_at; /* the proxy's CONNECT */
+  double request_at;      /* the request about to be sent */
+  double first_byte_at;   /* the status line arrived */
+  const struct ap_headers *hdr; /* the answer's headers */
+  size_t body_len;
+  int key_sent;           /* a key or cloud credentials went out */
+  double limit_s;         /* the attempt's share of --timeout */
+  int min_tls;            /* --min-tls (10..13) */
+};
+/* When the API's TLS began, seconds from the transfer's start (libcurl's
+ * connect time when our callback never ran). */
+double ap_facts_tls_start(const struct ap_facts *f);
+/* "how long" of B - A, never below 0 */
+double ap_span(double a, double b);
+
+/* Each layer's fill (its measurements from F) and reason (the one-line
+ * text of its failure E; 0 when it has none of its own, the caller then
+ * uses curl's error text). */
+void ap_tcp_fill(struct ap_result *r, const struct ap_facts *f);
+int ap_tcp_reason(const struct ap_result *r, const struct ap_facts *f,
+                  enum ap_error e, char *out, size_t outlen);
+void ap_proxy_fill(struct ap_result *r, const struct ap_facts *f);
+int ap_proxy_reason(const struct ap_result *r, const struct ap_facts *f,
+                    enum ap_error e, char *out, size_t outlen);
+void ap_tls_fill(struct ap_result *r, const struct ap_facts *f);
+int ap_tls_reason(const struct ap_result *r, const struct ap_facts *f,
+                  enum ap_error e, char *out, size_t outlen);
+void ap_http_fill(struct ap_result *r, const struct ap_facts *f);
+int ap_http_reason(const struct ap_result *r, const struct ap_facts *f,
+                   enum ap_error e, char *out, size_t outlen);
+/* The rate-limit and retry headers into the auth layer. */
+void ap_auth_fill(struct ap_result *r, const struct ap_headers *h);
+
+/* Judges, after the fill, when the transfer got through. */
+/* tls: certificate expiry and --insecure (F's verify facts). */
+void ap_tls_judge(struct ap_result *r, const struct ap_target *t,
+                  const struct ap_facts *f);
+/* http and auth: the answer (status, BODY) by T's provider. */
+void ap_http_judge(struct ap_result *r, const struct ap_target *t,
+                   const struct ap_facts *f, const char *body);
+/* env: the target cannot be probed at all (WHY): env unknown. */
+void ap_env_unusable(struct ap_result *r, const char *why);
+
+/* ---- proxy.c: the CONNECT watch ---- */
+/* libcurl's timers do not say when the CONNECT went out or was answered;
+ * the runner feeds the header lines libcurl shows (OUT: sent by us) while
+ * the API's TLS has not STARTED. */
+struct ap_proxy_watch {
+  double sent_at;   /* mono, CONNECT sent, 0 not yet */
+  double answer_at; /* mono, the proxy's answer, 0 not yet */
+};
+void ap_proxy_watch_line(struct ap_proxy_watch *w, int out, const char *data,
+                         size_t size, int tls_started, double now);
+
+/* ---- dns.c: addresses given, not looked up ---- */
+/* Is HOST an IP literal (FAMILY set to 4 or 6)? */
+int ap_dns_is_literal(const char *host, int *family);
+/* The --resolve entry of T for HOST:PORT: its address list, or NULL. */
+const char *ap_dns_pinned(const struct ap_target *t, const char *host,
+                          int port);
+/* Addresses of a --resolve list or literal into DNS, by FAMILY. */
+void ap_dns_from_list(struct ap_dns_result *dns, const char *list,
+                      int family);
+
+/* ---- transfer.c: libcurl setup and callbacks ---- */
 struct curl_slist;
 /* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
  * https only, no signals, no redirects, a fresh connection closed after,
@@ -389,11 +473,77 @@ struct curl_slist;
  * the SSL_CTX callback), PROXY ("" = none). */
 void ap_curl_base(void *easy, const char *url, const char *proxy,
                   struct curl_slist *resolve);
+/* The handles a target keeps between probes (T->prober). */
+enum ap_code ap_prober_new(const struct ap_target *t, struct ap_prober **pp,
+                           char *err, size_t errlen);
 void ap_prober_free(struct ap_prober *p);
+/* The prober's status-page handle and trust store. */
+void *ap_prober_status_easy(const struct ap_prober *p);
+void *ap_prober_store(const struct ap_prober *p);
 /* The prober's header list (with the key: never print it) and trust store
  * (X509_STORE *), for the follow-up requests; NULLs when T has none. */
 void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
                      void **store);
+
+/* One transfer of a probe: the state its callbacks write. */
+struct ap_transfer {
+  const struct ap_target *t;
+  struct ap_result *r;
+  struct ap_prober *p;
+  struct ap_tls_capture tls;
+  struct ap_headers hdr;
+  struct ap_proxy_watch pw;
+  size_t body_len;
+  int body_capped;
+  int got_status;
+  double tls_started_at;       /* mono, when our SSL_CTX callback ran */
+  double request_at;           /* mono, the request about to be sent */
+  double first_byte_at;        /* mono, the status line arrived */
+  double curl_start;           /* mono */
+  int proxy_tls;               /* the proxy URL is https:// */
+  int proxy_tls_seen;          /* its TLS context went by (the first) */
+  int socks[4];                /* sockets libcurl opened, for TCP_INFO */
+  int nsocks;
+  struct curl_slist *cloud_hdrs; /* bedrock/vertex: signed, wiped at end */
+  const char *cloud_body;      /* bedrock/vertex: the POST body */
+  char errbuf[AP_ERRBUF];
+};
+/* Bind X to T, R and T's prober P (for HOST, checked by --insecure). */
+void ap_transfer_init(struct ap_transfer *x, const struct ap_target *t,
+                      struct ap_result *r, struct ap_prober *p,
+                      const char *host);
+/* The prober's easy handle (CURL *). */
+void *ap_transfer_easy(const struct ap_transfer *x);
+/* The libcurl resolve list pinning DNS's addresses for HOST:PORT (or T's
+ * --resolve entries when PINNED); -1 when out of memory. */
+int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
+                    int pinned, const char *host, int port,
+                    struct curl_slist **res);
+/* Set the easy handle up for X: PROXY ("" none), REMAINING seconds in
+ * all, CONN_BUDGET to connect. */
+void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
+                       const char *proxy, double remaining,
+                       double conn_budget);
+/* bedrock/vertex: credentials (maybe a token from a second host) and the
+ * signed request into X, within BUDGET, for RESOLVE and PROXY. 0, or -1
+ * with a layer of X's result failed. */
+int ap_transfer_cloud(struct ap_transfer *x, double budget,
+                      struct curl_slist *resolve, const char *proxy);
+/* After the transfer ended with CODE (a CURLcode): the facts, read once
+ * (Bedrock's request id taken from x-amzn-RequestId when there is no
+ * other). */
+void ap_transfer_facts(struct ap_transfer *x, long code,
+                       const char *host, int port, const char *proxy,
+                       double limit_s, struct ap_facts *f);
+/* The answer's body (owned by the prober, wiped at the end). */
+const char *ap_transfer_body(const struct ap_transfer *x);
+/* The end of X: the body wiped, the signed headers wiped and freed. */
+void ap_transfer_wipe(struct ap_transfer *x);
+
+/* ---- runner.c ---- */
+/* The result before any layer ran: every layer skipped (proxy n/a), every
+ * measurement unknown (NAN, -1), T's names copied (T may be NULL). */
+void ap_result_init(struct ap_result *r, const struct ap_target *t);
 
 /* ---- followup.c: requests after the probe on its settings (model and
  * inference layers) ---- */

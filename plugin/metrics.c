@@ -112,9 +112,9 @@ double ap_metric_value(const struct ap_result *r, size_t i)
   case 8:
     return r->http.status ? (double)r->http.status : NAN;
   case 9:
-    return a->rl_requests_remaining;
+    return a->rl.requests_remaining;
   case 10:
-    return a->rl_tokens_remaining;
+    return a->rl.tokens_remaining;
   case 11:
     return a->retry_after_s;
   case 12:

@@ -116,7 +116,7 @@ void ap_model_run(struct ap_target *t, struct ap_result *r, double deadline)
   int i, worst = -1;
 
   if(!t->model_count) {
-    m->h.state = AP_STATE_NA;
+    ap_head_set(&m->h, AP_STATE_NA, m->h.error, NULL);
     return;
   }
   if(ap_cloud_provider(t->provider)) {
@@ -140,8 +140,7 @@ void ap_model_run(struct ap_target *t, struct ap_result *r, double deadline)
   }
   m->count = t->model_count;
   m->h.time_s = ap_mono_s() - t0;
-  m->h.state = m->models[worst].state;
-  m->h.error = m->models[worst].error;
+  ap_head_set(&m->h, m->models[worst].state, m->models[worst].error, NULL);
   if(m->h.state == AP_STATE_OK)
     snprintf(m->h.reason, sizeof(m->h.reason), "%d model%s served",
              m->count, m->count == 1 ? "" : "s");

@@ -261,18 +261,18 @@ static struct json_object *auth_json(const struct ap_result *r)
   add_str(o, "error_code", a->error_code);
   if(reached(&a->h))
     json_object_object_add(o, "key_sent", json_object_new_boolean(a->key_sent));
-  add_num(o, "ratelimit_requests_limit", a->rl_requests_limit, 0);
-  add_num(o, "ratelimit_requests_remaining", a->rl_requests_remaining, 0);
-  add_num(o, "ratelimit_requests_reset_s", a->rl_requests_reset_s, 3);
-  add_num(o, "ratelimit_tokens_limit", a->rl_tokens_limit, 0);
-  add_num(o, "ratelimit_tokens_remaining", a->rl_tokens_remaining, 0);
-  add_num(o, "ratelimit_tokens_reset_s", a->rl_tokens_reset_s, 3);
-  add_num(o, "ratelimit_input_tokens_limit", a->rl_input_tokens_limit, 0);
+  add_num(o, "ratelimit_requests_limit", a->rl.requests_limit, 0);
+  add_num(o, "ratelimit_requests_remaining", a->rl.requests_remaining, 0);
+  add_num(o, "ratelimit_requests_reset_s", a->rl.requests_reset_s, 3);
+  add_num(o, "ratelimit_tokens_limit", a->rl.tokens_limit, 0);
+  add_num(o, "ratelimit_tokens_remaining", a->rl.tokens_remaining, 0);
+  add_num(o, "ratelimit_tokens_reset_s", a->rl.tokens_reset_s, 3);
+  add_num(o, "ratelimit_input_tokens_limit", a->rl.input_tokens_limit, 0);
   add_num(o, "ratelimit_input_tokens_remaining",
-          a->rl_input_tokens_remaining, 0);
-  add_num(o, "ratelimit_output_tokens_limit", a->rl_output_tokens_limit, 0);
+          a->rl.input_tokens_remaining, 0);
+  add_num(o, "ratelimit_output_tokens_limit", a->rl.output_tokens_limit, 0);
   add_num(o, "ratelimit_output_tokens_remaining",
-          a->rl_output_tokens_remaining, 0);
+          a->rl.output_tokens_remaining, 0);
   add_num(o, "retry_after_s", a->retry_after_s, 3);
   if(a->should_retry >= 0)
     json_object_object_add(o, "should_retry",

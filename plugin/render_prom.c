@@ -266,10 +266,10 @@ static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
   }
   auth_limit(&b, rs, n, "apiprobe_ratelimit_requests_limit",
              "requests allowed in the rate-limit window",
-             offsetof(struct ap_auth_result, rl_requests_limit));
+             offsetof(struct ap_auth_result, rl.requests_limit));
   auth_limit(&b, rs, n, "apiprobe_ratelimit_tokens_limit",
              "tokens allowed in the rate-limit window",
-             offsetof(struct ap_auth_result, rl_tokens_limit));
+             offsetof(struct ap_auth_result, rl.tokens_limit));
   family(&b, "apiprobe_layer_state",
          "state of each layer: 0 ok, 1 warning, 2 critical, 3 unknown "
          "(no sample: skipped or n/a)");

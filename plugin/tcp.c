@@ -331,3 +331,41 @@ void ap_family_judge(struct ap_result *r)
            good->family, good->address);
   ap_layer_set(r, AP_LAYER_TCP, AP_ERR_TCP_FAMILY, reason);
 }
+
+void ap_tcp_fill(struct ap_result *r, const struct ap_facts *f)
+{
+  if(f->proxy[0]) {
+    /* the connection is the proxy's: the proxy layer times it */
+    ap_head_set(&r->tcp.h, AP_STATE_NA, r->tcp.h.error, NULL);
+  } else if(f->o.tcp_connected) {
+    ap_head_set(&r->tcp.h, AP_STATE_OK, r->tcp.h.error, NULL);
+    /* libcurl leaves the connect time unset when the TLS handshake on top
+     * of it fails: the start of TLS is when TCP was done */
+    r->tcp.h.time_s = f->t_conn > 0 ? f->t_conn : ap_facts_tls_start(f);
+  }
+  r->tcp.os_errno = (int)f->o.os_errno;
+  if(f->ip[0]) {
+    ap_strlcpy(r->tcp.address, f->ip, sizeof(r->tcp.address));
+    r->tcp.family = strchr(f->ip, ':') ? 6 : 4;
+    r->tcp.port = (int)f->ip_port;
+  } else {
+    r->tcp.port = f->port;
+  }
+}
+
+int ap_tcp_reason(const struct ap_result *r, const struct ap_facts *f,
+                  enum ap_error e, char *out, size_t outlen)
+{
+  const char *addr = r->tcp.address[0] ? r->tcp.address : f->host;
+  /* a failed connect has no connect time (a metric would mislead): how
+   * long it was tried goes into the reason */
+  if(e == AP_ERR_TCP_TIMEOUT)
+    snprintf(out, outlen, "no answer connecting to %s port %d within %.1f s",
+             addr, f->port, f->t_total - f->t_name);
+  else
+    snprintf(out, outlen, "connect to %s port %d: %s", addr, f->port,
+             r->tcp.os_errno ? strerror((int)r->tcp.os_errno)
+             : f->o.errbuf && f->o.errbuf[0] ? f->o.errbuf
+                                             : "failed");
+  return 1;
+}

@@ -161,8 +161,7 @@ static void judge_metric(const struct ap_thresholds *th, struct ap_result *r,
   snprintf(reason, sizeof(reason), "%s %g%s is outside the %s range %s",
            m->name, v, m->uom, st == AP_STATE_CRITICAL ? "critical" : "warning",
            hit->text);
-  ap_layer_set(r, m->layer, AP_ERR_THRESHOLD, reason);
-  h->state = st;
+  ap_head_set(h, st, AP_ERR_THRESHOLD, reason);
 }
 
 void ap_thresholds_apply(const struct ap_thresholds *th, struct ap_result *r)
@@ -170,9 +169,9 @@ void ap_thresholds_apply(const struct ap_thresholds *th, struct ap_result *r)
   size_t i;
   struct ap_layer_head *a = &r->auth.h;
   if(a->error == AP_ERR_AUTH_RATE_LIMITED)
-    a->state = th->rate_limited_state;
+    ap_head_set(a, th->rate_limited_state, a->error, NULL);
   else if(a->error == AP_ERR_AUTH_OVERLOADED)
-    a->state = th->overloaded_state;
+    ap_head_set(a, th->overloaded_state, a->error, NULL);
   for(i = 0; ap_metric_get(i); i++)
     judge_metric(th, r, i);
   ap_verdict_compute(r);

@@ -330,3 +330,96 @@ void ap_tls_session_info(const void *sslp, struct ap_tls_result *out)
     out->alpn[alen] = '\0';
   }
 }
+
+void ap_tls_fill(struct ap_result *r, const struct ap_facts *f)
+{
+  if(!f->o.tls_done)
+    return;
+  ap_head_set(&r->tls.h, AP_STATE_OK, r->tls.h.error, NULL);
+  r->tls.h.time_s = ap_span(ap_facts_tls_start(f), f->t_app);
+}
+
+int ap_tls_reason(const struct ap_result *r, const struct ap_facts *f,
+                  enum ap_error e, char *out, size_t outlen)
+{
+  const struct ap_tls_result *tls = &r->tls;
+  const char *addr = r->tcp.address[0] ? r->tcp.address : f->host;
+  const char *eb = f->o.errbuf ? f->o.errbuf : "";
+  switch(e) {
+  case AP_ERR_TLS_UNTRUSTED:
+    snprintf(out, outlen, "certificate issued by '%s' is not trusted (%s)",
+             tls->cert_issuer, tls->verify_detail);
+    return 1;
+  case AP_ERR_TLS_EXPIRED:
+    snprintf(out, outlen, "certificate of '%s' expired %.1f days ago",
+             tls->cert_subject, -tls->chain_min_days_left);
+    return 1;
+  case AP_ERR_TLS_NOT_YET_VALID:
+    snprintf(out, outlen, "certificate of '%s' is not valid yet",
+             tls->cert_subject);
+    return 1;
+  case AP_ERR_TLS_HOSTNAME:
+    snprintf(out, outlen, "certificate (%s) does not match %s",
+             tls->cert_sans[0] ? tls->cert_sans : tls->cert_subject, f->host);
+    return 1;
+  case AP_ERR_TLS_TIMEOUT:
+    snprintf(out, outlen, "TLS handshake with %s not finished in time", addr);
+    return 1;
+  case AP_ERR_TLS_RESET:
+  case AP_ERR_TLS_CLOSED:
+    snprintf(out, outlen,
+             "the connection to %s port %d was %s during the TLS "
+             "handshake (%s)",
+             addr, f->port, e == AP_ERR_TLS_RESET ? "reset" : "closed",
+             eb[0] ? eb : "no detail");
+    return 1;
+  case AP_ERR_TLS_PROTOCOL_VERSION:
+    snprintf(out, outlen, "no common TLS version (minimum TLS %d.%d): %s",
+             f->min_tls / 10, f->min_tls % 10, eb);
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* --insecure and a certificate that would have failed: say which way. */
+static int insecure_judge(struct ap_result *r, const struct ap_facts *f)
+{
+  char reason[AP_TEXT];
+  enum ap_error would;
+  if(!f->o.verify_code && !f->o.host_mismatch)
+    return 0;
+  would = f->o.verify_code ? ap_classify_verify(f->o.verify_code)
+                           : AP_ERR_TLS_HOSTNAME;
+  snprintf(reason, sizeof(reason),
+           "verification disabled (--insecure); the certificate would "
+           "fail: %s",
+           ap_error_name(would));
+  ap_layer_set(r, AP_LAYER_TLS, AP_ERR_TLS_INSECURE, reason);
+  return 1;
+}
+
+void ap_tls_judge(struct ap_result *r, const struct ap_target *t,
+                  const struct ap_facts *f)
+{
+  struct ap_tls_result *tls = &r->tls;
+  double left = tls->chain_min_days_left;
+  char reason[AP_TEXT];
+  tls->insecure = t->insecure;
+  if(t->insecure && insecure_judge(r, f))
+    return;
+  if(isnan(left))
+    return;
+  if(left < t->cert_crit_days || left < t->cert_warn_days) {
+    enum ap_error e = left < t->cert_crit_days ? AP_ERR_TLS_EXPIRING_CRIT
+                                               : AP_ERR_TLS_EXPIRING;
+    snprintf(reason, sizeof(reason),
+             "certificate '%s' expires in %.1f days", tls->chain_min_subject,
+             left);
+    /* the handshake succeeded: later layers were reached, not skipped */
+    ap_layer_set(r, AP_LAYER_TLS, e, reason);
+  } else if(t->insecure) {
+    ap_strlcpy(tls->h.reason, "verification disabled (--insecure)",
+               sizeof(tls->h.reason));
+  }
+}

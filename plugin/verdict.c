@@ -41,13 +41,20 @@ const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
   return ap_result_layer_mut((struct ap_result *)(uintptr_t)r, l);
 }
 
+void ap_head_set(struct ap_layer_head *h, enum ap_state s, enum ap_error e,
+                 const char *reason)
+{
+  h->state = s;
+  h->error = e;
+  if(reason)
+    ap_strlcpy(h->reason, reason, sizeof(h->reason));
+}
+
 void ap_layer_set(struct ap_result *r, enum ap_layer l, enum ap_error e,
                   const char *reason)
 {
-  struct ap_layer_head *h = ap_result_layer_mut(r, l);
-  h->state = ap_error_state(e);
-  h->error = e;
-  ap_strlcpy(h->reason, reason ? reason : "", sizeof(h->reason));
+  ap_head_set(ap_result_layer_mut(r, l), ap_error_state(e), e,
+              reason ? reason : "");
 }
 
 void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
@@ -60,11 +67,8 @@ void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
     return;
   for(i = (int)l + 1; i < AP_LAYER_COUNT; i++) {
     struct ap_layer_head *n = ap_result_layer_mut(r, (enum ap_layer)i);
-    if(n->state != AP_STATE_NA) {
-      n->state = AP_STATE_SKIPPED;
-      n->error = AP_ERR_NONE;
-      n->reason[0] = '\0';
-    }
+    if(n->state != AP_STATE_NA)
+      ap_head_set(n, AP_STATE_SKIPPED, AP_ERR_NONE, "");
   }
 }
 

@@ -582,16 +582,22 @@ struct ap_http_result {
   long body_bytes;
 };
 
+/* The provider's rate-limit headers (anthropic-ratelimit-*,
+ * x-ratelimit-*): one name per quantity from the header parser to the
+ * renderers; NAN when the header was absent. */
+struct ap_ratelimit {
+  double requests_limit, requests_remaining, requests_reset_s;
+  double tokens_limit, tokens_remaining, tokens_reset_s;
+  double input_tokens_limit, input_tokens_remaining;
+  double output_tokens_limit, output_tokens_remaining;
+};
+
 struct ap_auth_result {
   struct ap_layer_head h;
   char error_type[64];          /* the API's error.type, "" when none */
   char error_code[64];          /* error.details.error_code when present */
   int key_sent;
-  /* rate limits, NAN when the header was absent */
-  double rl_requests_limit, rl_requests_remaining, rl_requests_reset_s;
-  double rl_tokens_limit, rl_tokens_remaining, rl_tokens_reset_s;
-  double rl_input_tokens_limit, rl_input_tokens_remaining;
-  double rl_output_tokens_limit, rl_output_tokens_remaining;
+  struct ap_ratelimit rl;        /* the rate-limit headers */
   double retry_after_s;
   int should_retry;             /* x-should-retry: 1 true, 0 false, -1 none */
 };

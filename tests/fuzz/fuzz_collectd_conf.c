@@ -1,5 +1,5 @@
 /* fuzz_collectd_conf.c -- collectd's config tree as the collectd plugin
- * reads it (collectd/apiprobe.c included, the daemon stubbed by
+ * reads it (collectd/apiprobe_collectd.c included, the daemon stubbed by
  * tests/unit/cd_stubs.h). The input is lines: "<NAME" opens a <Target
  * NAME> block (at most 8), "KEY VALUE..." adds an option to the open
  * block (values: "text" a string, true/false a boolean, else a number
@@ -7,7 +7,7 @@
  */
 #include "fuzz.h"
 
-#include "../../collectd/apiprobe.c"
+#include "../../collectd/apiprobe_collectd.c"
 #include "../unit/cd_stubs.h"
 
 #define FZ_TARGETS 8

@@ -1,4 +1,4 @@
-/* fuzz_headers.c -- response headers (plugin/http.c): the input is a
+/* fuzz_headers.c -- response headers (plugin/headers.c): the input is a
  * header block, fed line by line as libcurl would (status lines reset),
  * plus each value alone through the duration and retry-after parsers.
  */

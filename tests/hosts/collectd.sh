@@ -23,7 +23,7 @@
 # write_prometheus on a free loopback port (metric names, labels, values);
 # the log lines (refusals, one line per verdict change, nothing for good);
 # that no key reaches anything collectd wrote; a clean SIGTERM shutdown.
-# Then the shipped dist/collectd/apiprobe.conf: only its URL and paths
+# Then the shipped dist/collectd/apiprobe_collectd.conf: only its URL and paths
 # replaced by sed (the diff is checked), `collectd -t`, then run against the
 # fake with the fake's CA given the way the system store takes it
 # (SSL_CERT_FILE); its commented example targets must be accepted too.
@@ -688,7 +688,7 @@ logline 'Exiting normally' 'Exiting normally' 1
 if [ -e "$T/collectd.sock" ]; then notok "the unix socket is left behind"; else ok "the unix socket was removed at exit"; fi
 
 ###########################################################################
-# 2. the shipped dist/collectd/apiprobe.conf
+# 2. the shipped dist/collectd/apiprobe_collectd.conf
 ###########################################################################
 mkdir -p "$T/dist" "$T/empty-certdir"
 (umask 077 && printf '%s\n' "$VALID_KEY" >"$T/dist/anthropic.key")
@@ -811,7 +811,7 @@ fi
 # hard checks now)
 todo() { # COND_OK WHAT [FILE]
   if [ "$1" = 1 ]; then ok "$2"
-  else notok "$2 (regression in ${3:-collectd/apiprobe.c})"; fi
+  else notok "$2 (regression in ${3:-collectd/apiprobe_collectd.c})"; fi
 }
 # (a) Two <Plugin apiprobe> blocks whose targets share an Interval: the
 #     second read callback name is a duplicate; collectd frees its user data

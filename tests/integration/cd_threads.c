@@ -1,5 +1,5 @@
 /* cd_threads.c -- the collectd plugin as collectd runs it with several
- * ReadThreads: collectd/apiprobe.c (included; the daemon stubbed by
+ * ReadThreads: collectd/apiprobe_collectd.c (included; the daemon stubbed by
  * tests/unit/cd_stubs.h) configured with GROUPS intervals of TARGETS
  * targets each, then every group's read callback called from its own
  * thread at once, ROUNDS times. Built for the ThreadSanitizer run: the
@@ -8,7 +8,7 @@
  *   cd_threads CA_FILE PORT STATUS_PORT ROUNDS
  * Exits 0 when every read returned 0 (TSan's own exit code otherwise).
  */
-#include "../../collectd/apiprobe.c"
+#include "../../collectd/apiprobe_collectd.c"
 #include "../unit/cd_stubs.h"
 
 #include <pthread.h>

@@ -1,8 +1,8 @@
 /* cd_stubs.h -- just enough of collectd's daemon for code that includes
- * collectd/apiprobe.c (the unit test of its config and the fuzz target
+ * collectd/apiprobe_collectd.c (the unit test of its config and the fuzz target
  * of collectd's config tree): errors and warnings go to a buffer, registered reads are
  * counted and their user data kept until cd_stub_free_reads().
- * Include after collectd/apiprobe.c; define each function once per
+ * Include after collectd/apiprobe_collectd.c; define each function once per
  * program.
  */
 #ifndef AP_CD_STUBS_H

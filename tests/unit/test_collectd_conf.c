@@ -1,4 +1,4 @@
-/* test_collectd_conf.c -- collectd/apiprobe.c's config (the adapter's
+/* test_collectd_conf.c -- collectd/apiprobe_collectd.c's config (the adapter's
  * source included, collectd's daemon stubbed by cd_stubs.h): a value too
  * long for the option table is refused with the target and option named,
  * never cut silently (issue 13, defect 6); a normal block registers.
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../collectd/apiprobe.c"
+#include "../../collectd/apiprobe_collectd.c"
 #include "cd_stubs.h"
 
 /* <Plugin apiprobe> <Target "a"> KEY "VALUE" </Target> </Plugin> */

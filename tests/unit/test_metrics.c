@@ -54,7 +54,7 @@ static void test_values(void **state)
   r.dns.h.time_s = r.tcp.h.time_s = r.proxy.h.time_s = NAN;
   r.tls.h.time_s = r.http.ttfb_s = r.total_s = NAN;
   r.tls.cert_days_left = r.tls.chain_min_days_left = NAN;
-  r.auth.rl_requests_remaining = r.auth.rl_tokens_remaining = NAN;
+  r.auth.rl.requests_remaining = r.auth.rl.tokens_remaining = NAN;
   r.auth.retry_after_s = r.http.clock_skew_s = NAN;
   r.auth.h.state = AP_STATE_SKIPPED;
   r.inference.ttft_s = r.inference.stream_s = r.inference.max_gap_s = NAN;
@@ -77,7 +77,7 @@ static void test_values(void **state)
   r.http.status = 429;
   r.tls.cert_days_left = 40;
   r.tls.chain_min_days_left = 5;
-  r.auth.rl_requests_remaining = 0;
+  r.auth.rl.requests_remaining = 0;
   r.auth.retry_after_s = 17;
   r.http.clock_skew_s = -2;
   r.auth.h.state = AP_STATE_WARNING;

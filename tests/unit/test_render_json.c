@@ -35,12 +35,12 @@ static void result_blank(struct ap_result *r)
   r->http.ttfb_s = NAN;
   r->http.transfer_s = NAN;
   r->http.clock_skew_s = NAN;
-  r->auth.rl_requests_limit = r->auth.rl_requests_remaining = NAN;
-  r->auth.rl_requests_reset_s = NAN;
-  r->auth.rl_tokens_limit = r->auth.rl_tokens_remaining = NAN;
-  r->auth.rl_tokens_reset_s = NAN;
-  r->auth.rl_input_tokens_limit = r->auth.rl_input_tokens_remaining = NAN;
-  r->auth.rl_output_tokens_limit = r->auth.rl_output_tokens_remaining = NAN;
+  r->auth.rl.requests_limit = r->auth.rl.requests_remaining = NAN;
+  r->auth.rl.requests_reset_s = NAN;
+  r->auth.rl.tokens_limit = r->auth.rl.tokens_remaining = NAN;
+  r->auth.rl.tokens_reset_s = NAN;
+  r->auth.rl.input_tokens_limit = r->auth.rl.input_tokens_remaining = NAN;
+  r->auth.rl.output_tokens_limit = r->auth.rl.output_tokens_remaining = NAN;
   r->auth.retry_after_s = NAN;
   r->auth.should_retry = -1;
   r->total_s = NAN;
@@ -112,9 +112,9 @@ static void result_full(struct ap_result *r)
   snprintf(r->auth.error_type, sizeof(r->auth.error_type),
            "rate_limit_error");
   r->auth.key_sent = 1;
-  r->auth.rl_requests_limit = 50;
-  r->auth.rl_requests_remaining = 0;
-  r->auth.rl_requests_reset_s = 12.25;
+  r->auth.rl.requests_limit = 50;
+  r->auth.rl.requests_remaining = 0;
+  r->auth.rl.requests_reset_s = 12.25;
   r->auth.retry_after_s = 13;
   r->auth.should_retry = 1;
 
@@ -329,7 +329,7 @@ static void test_nan_is_absent(void **state)
   r.http.clock_skew_s = NAN;
   r.http.ttfb_s = NAN;
   r.tls.cert_days_left = NAN;
-  r.auth.rl_requests_remaining = NAN;
+  r.auth.rl.requests_remaining = NAN;
   root = render(&r, 0);
   expect_absent(root, "layers.http.clock_skew_s");
   expect_absent(root, "layers.http.ttfb_s");

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -248,9 +249,93 @@ static void test_family_timeout(void **state)
   close(lfd);
 }
 
+/* ap_tcp_fill / ap_tcp_reason from a table of transfer facts. */
+struct fill_case {
+  const char *proxy, *ip;
+  int connected;
+  double t_conn, tls_at; /* curl_start is 10 */
+  enum ap_state state;
+  double time_s; /* NAN: not set */
+  int port, family;
+};
+
+static const struct fill_case fills[] = {
+  {"", "192.0.2.1", 1, 0.02, 10.05, AP_STATE_OK, 0.02, 8443, 4},
+  {"", "2001:db8::1", 1, 0, 10.05, AP_STATE_OK, 0.05, 8443, 6},
+  {"", "", 0, 0, 0, AP_STATE_SKIPPED, NAN, 443, 0},
+  {"http://proxy:3128", "192.0.2.7", 1, 0.02, 0, AP_STATE_NA, NAN, 8443, 4},
+};
+
+static void test_fill(void **state)
+{
+  size_t i;
+  (void)state;
+  for(i = 0; i < sizeof(fills) / sizeof(fills[0]); i++) {
+    const struct fill_case *c = &fills[i];
+    struct ap_result r;
+    struct ap_facts f;
+    ap_result_init(&r, NULL);
+    memset(&f, 0, sizeof(f));
+    f.proxy = c->proxy;
+    f.host = "api.example";
+    f.port = 443;
+    strcpy(f.ip, c->ip);
+    f.ip_port = 8443;
+    f.o.tcp_connected = c->connected;
+    f.o.os_errno = 111;
+    f.t_conn = c->t_conn;
+    f.curl_start = 10;
+    f.tls_started_at = c->tls_at;
+    ap_tcp_fill(&r, &f);
+    assert_int_equal(r.tcp.h.state, c->state);
+    if(isnan(c->time_s))
+      assert_true(isnan(r.tcp.h.time_s));
+    else
+      assert_true(fabs(r.tcp.h.time_s - c->time_s) < 1e-9);
+    assert_string_equal(r.tcp.address, c->ip);
+    assert_int_equal(r.tcp.port, c->port);
+    assert_int_equal(r.tcp.family, c->family);
+    assert_int_equal(r.tcp.os_errno, 111);
+  }
+}
+
+static void test_reason(void **state)
+{
+  struct ap_result r;
+  struct ap_facts f;
+  char out[AP_TEXT], want[AP_TEXT];
+  (void)state;
+  ap_result_init(&r, NULL);
+  memset(&f, 0, sizeof(f));
+  f.host = "api.example";
+  f.port = 443;
+  f.o.errbuf = "";
+  f.t_name = 0.5;
+  f.t_total = 3.5;
+  assert_int_equal(ap_tcp_reason(&r, &f, AP_ERR_TCP_TIMEOUT, out,
+                                 sizeof(out)), 1);
+  assert_string_equal(out, "no answer connecting to api.example port 443 "
+                           "within 3.0 s");
+  strcpy(r.tcp.address, "192.0.2.1");
+  r.tcp.os_errno = ECONNREFUSED;
+  ap_tcp_reason(&r, &f, AP_ERR_TCP_REFUSED, out, sizeof(out));
+  snprintf(want, sizeof(want), "connect to 192.0.2.1 port 443: %s",
+           strerror(ECONNREFUSED));
+  assert_string_equal(out, want);
+  r.tcp.os_errno = 0;
+  f.o.errbuf = "curl says no";
+  ap_tcp_reason(&r, &f, AP_ERR_TCP_REFUSED, out, sizeof(out));
+  assert_string_equal(out, "connect to 192.0.2.1 port 443: curl says no");
+  f.o.errbuf = "";
+  ap_tcp_reason(&r, &f, AP_ERR_TCP_REFUSED, out, sizeof(out));
+  assert_string_equal(out, "connect to 192.0.2.1 port 443: failed");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_fill),
+    cmocka_unit_test(test_reason),
     cmocka_unit_test(test_sockinfo),
     cmocka_unit_test(test_family_one_only),
     cmocka_unit_test(test_family_v6_refused),

@@ -142,8 +142,8 @@ static void ok_result(struct ap_result *r)
   r->http.status = 200;
   r->http.clock_skew_s = 0.1;
   r->tls.cert_days_left = r->tls.chain_min_days_left = 100;
-  r->auth.rl_requests_remaining = 5;
-  r->auth.rl_tokens_remaining = NAN;
+  r->auth.rl.requests_remaining = 5;
+  r->auth.rl.tokens_remaining = NAN;
   r->auth.retry_after_s = NAN;
   ap_verdict_compute(r);
 }

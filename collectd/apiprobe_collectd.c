@@ -1,4 +1,5 @@
-/* apiprobe.c -- the collectd face: <Plugin apiprobe> <Target "name"> blocks
+/* apiprobe_collectd.c -- the collectd face: <Plugin apiprobe> <Target
+ * "name"> blocks
  * become targets through the core's option table (CamelCase keys matched
  * loosely: CaFile is --ca-file), targets are grouped by Interval, and each
  * group is one read callback that probes all its targets at once
