@@ -248,6 +248,18 @@ def load_template(path, metrics):
     protos = rule.get("item_prototypes") or []
     by_key = {p.get("key"): p for p in protos}
     check(len(by_key) == len(protos), "item prototype keys are unique")
+    # The file is Zabbix's own export (tests/servers/zabbix.py checks the
+    # round trip through a real server): a hand edit that puts an item or
+    # a tag elsewhere fails there; say so here already, cheaply.
+    keys = [p.get("key") for p in protos]
+    unsorted = [p.get("key") for p in protos
+                if [(x.get("tag"), x.get("value")) for x in p.get("tags") or []] !=
+                sorted((x.get("tag"), x.get("value")) for x in p.get("tags") or [])]
+    check(keys == sorted(keys) and not unsorted,
+          "item prototypes by key and their tags by name, as Zabbix exports them",
+          "after editing the template, run tests/servers/zabbix.py with "
+          "ZABBIX_WRITE_EXPORT=1 (it writes the export over the file); "
+          "unsorted tags: %s" % unsorted[:3])
     master = by_key.get(MASTER)
     check(master is not None and master.get("type", "ZABBIX_PASSIVE") == "ZABBIX_PASSIVE"
           and master.get("value_type") == "TEXT",

@@ -398,6 +398,8 @@ Timeout=5
         lines += ["", "[target %s]" % name, "url = https://api.test:%d/" % port,
                   "resolve = api.test:%d:127.0.0.1" % port,
                   "ca-file = %s" % env.path("certs", "ca.pem")] + extra
+        if name == "expiring":  # the key from a 0600 file, not the environment
+            lines.append("key-file = " + key_file)
     env.write("module.conf", "\n".join(lines) + "\n")
     agent_port = srvlib.free_port()
     env.write("zabbix_agentd.conf", f"""\
@@ -416,7 +418,6 @@ AllowRoot=1
 LoadModulePath={os.path.dirname(a['module'])}
 LoadModule={os.path.basename(a['module'])}
 """)
-    del key_file
     agent_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
                  "APIPROBE_ZABBIX_CONF": env.path("module.conf"),
                  "ANTHROPIC_API_KEY": srvlib.VALID_KEY,
