@@ -337,6 +337,18 @@ static int job_wait(struct dns_job *j, double timeout_s,
   return timed_out;
 }
 
+int ap_dns_job_done(struct ap_dns_job *job)
+{
+  struct dns_job *j = (struct dns_job *)job;
+  int done;
+  if(!j)
+    return 1;
+  pthread_mutex_lock(&j->mu);
+  done = j->done;
+  pthread_mutex_unlock(&j->mu);
+  return done;
+}
+
 /* The failed lookup's error E and reason into DNS. */
 static void lookup_reason(struct ap_dns_result *dns, enum ap_error e,
                           const char *host, int family, double elapsed,

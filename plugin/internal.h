@@ -18,6 +18,18 @@ int ap_url_host(const char *url, char *host, size_t hostlen);
 int ap_url_port(const char *url, int *port);
 /* Copy URL into OUT with any user:password replaced by "***". */
 void ap_url_redact(const char *url, char *out, size_t outlen);
+/* Every name through the bounded lookup: resolve the host of URL (the
+ * status page, a proxy) with ap_dns_resolve within TIMEOUT_S and append
+ * "HOST:PORT:ADDR" to the curl_slist *PLIST (CURLOPT_RESOLVE) so libcurl
+ * never runs its own unbounded resolver for it. PORT is the URL's, else
+ * DEFAULT_PORT. Nothing to do for a literal or a host already pinned in
+ * *PLIST. 0 when pinned or nothing to do; -1 when the lookup failed (DNS
+ * filled, *PTIMED_OUT 1 when it ran out of time). */
+struct curl_slist;
+struct ap_dns_result;
+int ap_url_pin(const char *url, int default_port, int family,
+               double timeout_s, struct curl_slist **plist,
+               struct ap_dns_result *dns, int *ptimed_out);
 /* Is V an http:// or https:// proxy URL with a host? */
 int ap_proxy_url_ok(const char *v);
 /* Is V a comma-separated list of IP literals ([v6] allowed)? */
@@ -71,6 +83,8 @@ struct ap_dns_job;
 struct ap_dns_job *ap_dns_start(const char *host, int family);
 int ap_dns_finish(struct ap_dns_job *job, const char *host, int family,
                   double timeout_s, struct ap_dns_result *dns);
+/* Has JOB's lookup ended (finish would not wait)? 1 for NULL. */
+int ap_dns_job_done(struct ap_dns_job *job);
 /* The dns error of a lookup: getaddrinfo's code, whether our own wait ran
  * out, how long it took and the server's rcode from the diagnostic query
  * (AP_RCODE_NONE not asked, AP_RCODE_SILENT no answer, else 0-15). */

@@ -31,6 +31,7 @@
 #include <time.h>
 
 struct probe_ctx {
+  int launched;                /* ap_probe_many: its transfer was set up */
   struct ap_target *t;
   struct ap_result *r;
   struct ap_transfer x;
@@ -120,6 +121,25 @@ static int dns_given(struct probe_ctx *c, int *rc)
   return 1;
 }
 
+/* The proxy's name through the bounded lookup (libcurl's resolver has no
+ * limit of ours): pinned in c->resolve, or the proxy layer fails with
+ * resolve_failed / timeout. 0 when the transfer may go on. */
+static int pin_proxy(struct probe_ctx *c, double budget)
+{
+  struct ap_dns_result pdns;
+  char reason[AP_TEXT];
+  int timed_out = 0;
+  if(!ap_url_pin(c->proxy, 1080, c->t->ip_family, budget, &c->resolve,
+                 &pdns, &timed_out))
+    return 0;
+  snprintf(reason, sizeof(reason), "the proxy's name %s: %s", pdns.host,
+           pdns.h.reason[0] ? pdns.h.reason : "no address");
+  ap_layer_fail(c->r, AP_LAYER_PROXY,
+                timed_out ? AP_ERR_PROXY_TIMEOUT : AP_ERR_PROXY_RESOLVE,
+                reason);
+  return -1;
+}
+
 /* The dns layer; pins its addresses for libcurl. 0 when the probe goes
  * on. */
 static int step_dns(struct probe_ctx *c, double budget)
@@ -130,7 +150,7 @@ static int step_dns(struct probe_ctx *c, double budget)
   if(c->proxy[0]) {
     ap_head_set(&dns->h, AP_STATE_NA, dns->h.error, NULL);
     ap_strlcpy(dns->source, "proxy", sizeof(dns->source));
-    return 0;
+    return pin_proxy(c, budget);
   }
   ap_head_set(&dns->h, AP_STATE_OK, dns->h.error, NULL);
   if(dns_given(c, &rc))
@@ -460,25 +480,52 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   return rc;
 }
 
-/* Run the transfers of CS[0..N) (those ready) in one multi loop. */
-static void many_transfers(CURLM *multi, struct probe_ctx **cs, size_t n)
+/* Start the transfer of every context in CS whose lookup has ended (or
+ * whose lookup budget is spent: finish then fails it at once), each once;
+ * *PPENDING counts those not started yet. Returns how many were added to
+ * MULTI. */
+static size_t start_ready(CURLM *multi, struct probe_ctx **cs, size_t n,
+                          size_t *ppending)
 {
-  size_t i, running = 0;
-  int still = 0;
+  size_t i, added = 0;
+  double now = ap_mono_s();
   for(i = 0; i < n; i++) {
+    struct probe_ctx *c = cs[i];
+    double budget;
     void *easy;
-    if(!cs[i] || ready(cs[i]))
+    if(!c || c->launched)
       continue;
-    easy = ap_transfer_easy(&cs[i]->x);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, cs[i]);
+    budget = c->t->connect_timeout_s < c->limit_s ? c->t->connect_timeout_s
+                                                   : c->limit_s;
+    if(c->dns_started && !ap_dns_job_done(c->dns_job) &&
+       now < c->t0 + budget)
+      continue;
+    c->launched = 1;
+    (*ppending)--;
+    if(ready(c))
+      continue;
+    easy = ap_transfer_easy(&c->x);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, c);
     if(curl_multi_add_handle(multi, easy) == CURLM_OK) {
-      running++;
+      added++;
     } else {
-      complete(cs[i], CURLE_FAILED_INIT);
-      cs[i]->completed = 1;
+      complete(c, CURLE_FAILED_INIT);
+      c->completed = 1;
     }
   }
-  while(running) {
+  return added;
+}
+
+/* Run the transfers of CS[0..N) in one multi loop; each starts as soon as
+ * its own lookup is done, so a slow name never holds the others back. */
+static void many_transfers(CURLM *multi, struct probe_ctx **cs, size_t n)
+{
+  size_t i, running = 0, pending = 0;
+  int still = 0;
+  for(i = 0; i < n; i++)
+    pending += cs[i] != NULL;
+  running += start_ready(multi, cs, n, &pending);
+  while(running || pending) {
     CURLMsg *m;
     int left;
     if(curl_multi_perform(multi, &still) != CURLM_OK)
@@ -495,7 +542,11 @@ static void many_transfers(CURLM *multi, struct probe_ctx **cs, size_t n)
         c->completed = 1;
       }
     }
-    if(running && curl_multi_poll(multi, NULL, 0, 100, NULL) != CURLM_OK)
+    if(pending)
+      running += start_ready(multi, cs, n, &pending);
+    if((running || pending) &&
+       curl_multi_poll(multi, NULL, 0, pending ? 10 : 100, NULL) !=
+         CURLM_OK)
       break;
   }
   for(i = 0; i < n; i++) {

@@ -70,6 +70,18 @@ static void *run(void *arg)
   struct status_job *j = arg;
   CURL *e = j->easy;
   long ms = (long)(j->timeout_s * 1000.0);
+  struct ap_dns_result dns;
+  int timed_out = 0;
+  /* the status page's name (or its proxy's) through the bounded lookup:
+   * libcurl's own resolver has no limit of ours */
+  if(ap_url_pin(j->proxy[0] ? j->proxy : j->url, j->proxy[0] ? 1080 : 443,
+                0, j->timeout_s, &j->resolve, &dns, &timed_out)) {
+    j->code = timed_out ? CURLE_OPERATION_TIMEDOUT
+                        : CURLE_COULDNT_RESOLVE_HOST;
+    snprintf(j->errbuf, sizeof(j->errbuf), "name lookup: %s",
+             dns.h.reason[0] ? dns.h.reason : "failed");
+    return NULL;
+  }
   ap_curl_base(e, j->url, j->proxy, j->resolve);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms < 1 ? 1 : ms);
   curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ctx);

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int ap_url_host(const char *url, char *host, size_t hostlen)
 {
@@ -127,4 +128,55 @@ int ap_addr_list_ok(const char *v)
     }
   }
   return 1;
+}
+
+int ap_url_pin(const char *url, int default_port, int family,
+               double timeout_s, struct curl_slist **plist,
+               struct ap_dns_result *dns, int *ptimed_out)
+{
+  char host[AP_TEXT], entry[AP_TEXT + 80], prefix[AP_TEXT + 16];
+  const struct curl_slist *l;
+  int port = default_port;
+  CURLU *u = curl_url();
+  char *ps = NULL;
+  int lit4, lit6;
+  unsigned char buf[16];
+  *ptimed_out = 0;
+  memset(dns, 0, sizeof(*dns));
+  if(!u)
+    return 0;
+  if(!curl_url_set(u, CURLUPART_URL, url,
+                   CURLU_NON_SUPPORT_SCHEME | CURLU_GUESS_SCHEME) &&
+     !curl_url_get(u, CURLUPART_PORT, &ps, 0)) {
+    long v;
+    if(!ap_parse_long(ps, 1, 65535, &v))
+      port = (int)v;
+  }
+  curl_free(ps);
+  curl_url_cleanup(u);
+  if(ap_url_host(url, host, sizeof(host)) || !*host)
+    return 0; /* libcurl will say what is wrong with it */
+  lit4 = inet_pton(AF_INET, host, buf) == 1;
+  lit6 = inet_pton(AF_INET6, host, buf) == 1;
+  if(lit4 || lit6)
+    return 0;
+  snprintf(prefix, sizeof(prefix), "%s:%d:", host, port);
+  for(l = *plist; l; l = l->next) {
+    if(!strncasecmp(l->data, prefix, strlen(prefix)))
+      return 0; /* pinned already (--resolve) */
+  }
+  if(ap_dns_resolve(host, family, timeout_s, dns)) {
+    *ptimed_out = dns->h.error == AP_ERR_DNS_TIMEOUT;
+    return -1;
+  }
+  snprintf(entry, sizeof(entry), strchr(dns->addresses[0], ':')
+                                   ? "%s[%s]"
+                                   : "%s%s",
+           prefix, dns->addresses[0]);
+  {
+    struct curl_slist *n = curl_slist_append(*plist, entry);
+    if(n)
+      *plist = n;
+  }
+  return 0;
 }

@@ -1,0 +1,19 @@
+#!/bin/sh
+# bounded.sh BOUNDED SLOWDNS_SO FAKEAPI -- runs bounded.c against the
+# fake API's ok scenario with the never-answering resolver preloaded.
+set -eu
+b=$1 so=$2 fake=$3
+d=$(mktemp -d /tmp/apiprobe-bounded-XXXXXX)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$d"
+}
+trap cleanup EXIT
+"$fake" certs "$d/certs" >/dev/null
+"$fake" serve --dir "$d/certs" --portfile "$d/ports" ok &
+pid=$!
+i=0
+while [ ! -s "$d/ports" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+ANTHROPIC_API_KEY=sk-ant-api03-fakeapi-valid-key-0000000000000000000000000000 \
+  LD_PRELOAD="$so" "$b" "$d/certs/ca.pem" "$(awk '{print $2}' "$d/ports")"

@@ -1,0 +1,26 @@
+/* slowdns.c -- LD_PRELOAD shim for tests/integration/bounded.c: a
+ * resolver that never answers for names ending in ".slow.test" (it
+ * sleeps 30 s in getaddrinfo), and the real getaddrinfo for the rest.
+ * Built as a shared library; never part of apiprobe.
+ */
+#include <dlfcn.h>
+#include <netdb.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef int (*gai_fn)(const char *, const char *, const struct addrinfo *,
+                      struct addrinfo **);
+
+int getaddrinfo(const char *node, const char *service,
+                const struct addrinfo *hints, struct addrinfo **res)
+{
+  void *sym = dlsym(RTLD_NEXT, "getaddrinfo");
+  gai_fn real;
+  memcpy(&real, &sym, sizeof(real)); /* POSIX: dlsym gives functions */
+  size_t n = node ? strlen(node) : 0;
+  if(n >= 10 && !strcmp(node + n - 10, ".slow.test")) {
+    sleep(30);
+    return EAI_AGAIN;
+  }
+  return real(node, service, hints, res);
+}
