@@ -158,25 +158,6 @@ enum ap_error ap_skew_error(double skew_s, double warn_s, double crit_s)
   return AP_ERR_NONE;
 }
 
-/* How long a time-signed request of PROVIDER stays valid (AWS SigV4: 300
- * s), 0 when its requests carry no signed time (x-api-key, Bearer). */
-static double signed_window_s(int provider)
-{
-  switch((enum ap_provider)provider) {
-  case AP_PROVIDER_ANTHROPIC:
-  case AP_PROVIDER_OPENAI:
-  case AP_PROVIDER_HTTPS:
-    return 0;
-  case AP_PROVIDER_BEDROCK:
-    return 300; /* SigV4: "Signature expired ... (now - 5 min.)" */
-  case AP_PROVIDER_VERTEX:
-    /* the token endpoint's JWT: Google publishes no tolerance for iat/exp
-     * ("a reasonable timeframe"); 5 minutes like SigV4 (docs/clouds.md) */
-    return 300;
-  }
-  return 0;
-}
-
 void ap_skew_limits(const struct ap_target *t, double window_s,
                     double *warn_s, double *crit_s)
 {
@@ -190,7 +171,7 @@ void ap_skew_limits(const struct ap_target *t, double window_s,
 
 void ap_env_judge_clock(struct ap_result *r, const struct ap_target *t)
 {
-  ap_env_judge_skew(r, t, signed_window_s(t->provider));
+  ap_env_judge_skew(r, t, ap_provider(t->provider)->signed_window_s);
 }
 
 void ap_env_judge_skew(struct ap_result *r, const struct ap_target *t,

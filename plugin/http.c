@@ -85,7 +85,7 @@ void ap_http_judge(struct ap_result *r, const struct ap_target *t,
   struct ap_answer a;
   enum ap_error herr;
   char reason[AP_TEXT];
-  if(t->provider == AP_PROVIDER_HTTPS) {
+  if(!ap_provider(t->provider)->auth_layer) {
     https_answer(r, t, h->status);
     return;
   }

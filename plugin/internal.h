@@ -11,6 +11,27 @@
 
 #define AP_BODY_MAX 65536 /* larger answers are an error, not a hog */
 
+/* ---- provider.c: one row per provider ---- */
+#define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
+struct ap_provider_row {
+  int id;                      /* enum ap_provider */
+  const char *name;            /* --provider NAME, result's provider */
+  const char *default_url;     /* without --url; NULL: --url is required */
+  const char *probe_path;      /* for a bare https://HOST[:PORT][/] */
+  const char *probe_query;     /* with it, NULL none */
+  const char *key_env;         /* the key's variable, NULL: no key */
+  const char *auth_header;     /* "name: " the key follows, NULL none */
+  const char *version_header;  /* its value is --anthropic-version */
+  const char *ratelimit_prefix; /* the rate-limit header family */
+  int auth_layer;              /* 0: the status alone decides (https) */
+  int time_signed;             /* requests signed with the clock */
+  double signed_window_s;      /* how long such a signature holds */
+};
+/* The row of provider ID (the first row for an unknown id). */
+const struct ap_provider_row *ap_provider(int id);
+/* The row named NAME (case-insensitive), NULL when none. */
+const struct ap_provider_row *ap_provider_by_name(const char *name);
+
 /* ---- url.c: small URL helpers over curl's URL API ---- */
 /* Host of URL without brackets. 0 on success. */
 int ap_url_host(const char *url, char *host, size_t hostlen);

@@ -75,12 +75,7 @@ void ap_result_init(struct ap_result *r, const struct ap_target *t)
   r->total_s = NAN;
   if(!t)
     return;
-  ap_strlcpy(r->provider,
-             t->provider == AP_PROVIDER_OPENAI    ? "openai"
-             : t->provider == AP_PROVIDER_HTTPS   ? "https"
-             : t->provider == AP_PROVIDER_BEDROCK ? "bedrock"
-             : t->provider == AP_PROVIDER_VERTEX  ? "vertex"
-                                                  : "anthropic",
+  ap_strlcpy(r->provider, ap_provider(t->provider)->name,
              sizeof(r->provider));
   if(t->name)
     ap_strlcpy(r->name, t->name, sizeof(r->name));

@@ -18,7 +18,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
 #define AP_PROBE_PATH "/v1/models?limit=1"
 
 enum opt_type {
@@ -370,10 +369,8 @@ static enum ap_code default_path(struct ap_target *t, char *err,
 {
   CURLU *u;
   char *path = NULL, *query = NULL, *full = NULL;
-  const char *p = t->provider == AP_PROVIDER_OPENAI   ? "/v1/models"
-                  : t->provider == AP_PROVIDER_HTTPS ? NULL
-                                                     : "/v1/models";
-  const char *q = t->provider == AP_PROVIDER_ANTHROPIC ? "limit=1" : NULL;
+  const char *p = ap_provider(t->provider)->probe_path;
+  const char *q = ap_provider(t->provider)->probe_query;
   enum ap_code rc = AP_OK;
   if(!p)
     return AP_OK;
@@ -616,16 +613,8 @@ static enum ap_code set_typed(struct ap_target *t, const struct opt_row *o,
     return AP_OK;
   }
   case OPT_PROVIDER:
-    if(!strcasecmp(value, "anthropic"))
-      t->provider = AP_PROVIDER_ANTHROPIC;
-    else if(!strcasecmp(value, "openai"))
-      t->provider = AP_PROVIDER_OPENAI;
-    else if(!strcasecmp(value, "https"))
-      t->provider = AP_PROVIDER_HTTPS;
-    else if(!strcasecmp(value, "bedrock"))
-      t->provider = AP_PROVIDER_BEDROCK;
-    else if(!strcasecmp(value, "vertex"))
-      t->provider = AP_PROVIDER_VERTEX;
+    if(ap_provider_by_name(value))
+      t->provider = ap_provider_by_name(value)->id;
     else {
       snprintf(err, errlen,
                "--%s: '%s' is not anthropic, openai, https, bedrock or "
@@ -701,11 +690,8 @@ enum ap_code ap_target_set(struct ap_target *t, const char *name,
 
 static enum ap_code load_key(struct ap_target *t, char *err, size_t errlen)
 {
-  const char *env = t->key_env                              ? t->key_env
-                    : t->provider == AP_PROVIDER_OPENAI    ? "OPENAI_API_KEY"
-                    : t->provider == AP_PROVIDER_HTTPS ||
-                        ap_cloud_provider(t->provider)     ? NULL
-                                                           : "ANTHROPIC_API_KEY";
+  const char *env =
+    t->key_env ? t->key_env : ap_provider(t->provider)->key_env;
   int rc;
   if(t->key_file) {
     if(ap_secret_from_file(t->key_file, &t->key, &t->key_file_mode_warning,
@@ -743,14 +729,12 @@ static enum ap_code finish_target(struct ap_target *t, char *err,
     t->url = url;
   }
   if(!t->url) {
-    if(t->provider == AP_PROVIDER_HTTPS) {
-      snprintf(err, errlen, "--provider https needs a URL");
+    const struct ap_provider_row *pr = ap_provider(t->provider);
+    if(!pr->default_url) {
+      snprintf(err, errlen, "--provider %s needs a URL", pr->name);
       return AP_E_CONFIG;
     }
-    rc = set_str(&t->url, t->provider == AP_PROVIDER_OPENAI
-                            ? "https://api.openai.com/v1/models"
-                            : AP_DEFAULT_URL,
-                 err, errlen);
+    rc = set_str(&t->url, pr->default_url, err, errlen);
     if(rc)
       return rc;
   }

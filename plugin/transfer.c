@@ -105,19 +105,18 @@ static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
 /* The request headers: the key, the provider's version, accept, agent. */
 static int prober_headers(struct ap_prober *p, const struct ap_target *t)
 {
+  const struct ap_provider_row *pr = ap_provider(t->provider);
   char line[AP_SECRET_MAX + 32];
   int failed = 0;
-  if(t->key && t->provider == AP_PROVIDER_ANTHROPIC)
-    snprintf(line, sizeof(line), "x-api-key: %s", t->key->value);
-  else if(t->key && t->provider == AP_PROVIDER_OPENAI)
-    snprintf(line, sizeof(line), "authorization: Bearer %s", t->key->value);
+  if(t->key && pr->auth_header)
+    snprintf(line, sizeof(line), "%s%s", pr->auth_header, t->key->value);
   else
     line[0] = '\0';
   if(line[0])
     p->headers = slist_add(p->headers, line, &failed);
   OPENSSL_cleanse(line, sizeof(line));
-  if(t->provider == AP_PROVIDER_ANTHROPIC) {
-    snprintf(line, sizeof(line), "anthropic-version: %s",
+  if(pr->version_header) {
+    snprintf(line, sizeof(line), "%s: %s", pr->version_header,
              t->anthropic_version);
     p->headers = slist_add(p->headers, line, &failed);
   }
