@@ -15,7 +15,6 @@
  * (the real probe verified nothing either: it never got the certificate).
  */
 #include "internal.h"
-#include "strutil.h"
 #include "timeutil.h"
 
 #include <errno.h>
@@ -78,6 +77,20 @@ static int clamped_connect(const char *address, int port, int mss,
   return fd;
 }
 
+/* SSL_set_tlsext_host_name() is a macro that casts the name's const away,
+ * which clang's -Wcast-qual reports in our code (gcc hides it in the system
+ * header): OpenSSL copies the name, so a local copy is handed over. */
+static int pmtu_set_sni(SSL *ssl, const char *sni)
+{
+  char name[256];
+  size_t n = strlen(sni);
+
+  if(n >= sizeof(name))
+    return 0;
+  memcpy(name, sni, n + 1);
+  return SSL_set_tlsext_host_name(ssl, name) == 1;
+}
+
 static int pmtu_handshake(const char *address, int port, const char *sni,
                           int mss, double timeout_s)
 {
@@ -85,7 +98,6 @@ static int pmtu_handshake(const char *address, int port, const char *sni,
   SSL_CTX *ctx = NULL;
   SSL *ssl = NULL;
   int fd, done = 0;
-  char sni_buf[AP_TEXT] = "";
 
   fd = clamped_connect(address, port, mss, deadline);
   if(fd < 0)
@@ -93,12 +105,8 @@ static int pmtu_handshake(const char *address, int port, const char *sni,
   ctx = SSL_CTX_new(TLS_client_method());
   if(ctx)
     ssl = SSL_new(ctx);
-  /* a writable copy: OpenSSL's macro casts the name to void * (clang's
-   * -Wcast-qual rejects that for a const one) */
-  if(sni)
-    ap_strlcpy(sni_buf, sni, sizeof(sni_buf));
   if(!ssl || !SSL_set_fd(ssl, fd) ||
-     (sni && sni[0] && !SSL_set_tlsext_host_name(ssl, sni_buf)))
+     (sni && sni[0] && !pmtu_set_sni(ssl, sni)))
     goto out;
   SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
   for(;;) {
