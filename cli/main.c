@@ -3,6 +3,8 @@
  * verdict (0 ok, 1 warning, 2 critical, 3 unknown or bad usage).
  */
 #include "apiprobe.h"
+#include "apiprobe_conf.h"
+#include "promfile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +12,14 @@
 #include <string.h>
 
 
-enum cli_opt { CLI_JSON = 1, CLI_PROM, CLI_HELP, CLI_VERSION };
+enum cli_opt {
+  CLI_JSON = 1,
+  CLI_PROM,
+  CLI_PROM_FILE,
+  CLI_CONFIG,
+  CLI_HELP,
+  CLI_VERSION
+};
 
 #define CLI_MAX_TARGETS 64
 
@@ -22,6 +31,15 @@ static const struct ap_argv_extra cli_opts[] = {
    "print the metrics in the Prometheus text format (for node_exporter's "
    "textfile collector)",
    CLI_PROM},
+  {"prometheus-file", 0, "FILE",
+   "write that text to FILE instead, atomically (temporary file in the "
+   "same directory, then rename); nothing on stdout unless --json or "
+   "--prometheus is given too",
+   CLI_PROM_FILE},
+  {"config", 0, "FILE",
+   "probe the [target NAME] sections of FILE (the Zabbix module's "
+   "format); options given here are every target's defaults",
+   CLI_CONFIG},
   {"help", 'h', NULL, "show this help", CLI_HELP},
   {"version", 'V', NULL, "show the version", CLI_VERSION},
   {NULL, 0, NULL, NULL, 0},
@@ -200,6 +218,8 @@ static int bad_usage(const char *msg)
 
 struct cli {
   int json, prom;
+  const char *prom_file; /* --prometheus-file */
+  const char *config;    /* --config */
   const char *urls[CLI_MAX_TARGETS];
   int nurls;
   int quiet; /* re-parsing for the extra targets: no help, no URLs */
@@ -225,6 +245,12 @@ static int on_opt(void *ud, int id, const char *value, char *err,
     return 0;
   case CLI_PROM:
     c->prom = 1;
+    return 0;
+  case CLI_PROM_FILE:
+    c->prom_file = value;
+    return 0;
+  case CLI_CONFIG:
+    c->config = value;
     return 0;
   case CLI_HELP:
     if(!c->quiet)
@@ -287,10 +313,25 @@ static int extra_target(int argc, char **argv, struct ap_target *t,
   return ap_target_set(t, "url", url, err, errlen) ? -1 : 0;
 }
 
-static int emit(struct ap_result *rs, size_t n, const struct cli *c)
+/* 0, -1 out of memory (ERR empty) or a file error (ERR set). */
+static int emit(struct ap_result *rs, size_t n, const struct cli *c,
+                char *err, size_t errlen)
 {
   char *out = NULL;
   size_t i;
+  err[0] = '\0';
+  if(c->prom_file) {
+    int rc;
+    if(ap_render_prom(rs, n, &out))
+      return -1;
+    rc = cli_promfile_write(c->prom_file, out, err, errlen);
+    free(out);
+    out = NULL;
+    if(rc)
+      return -1;
+    if(!c->prom && !c->json)
+      return 0;
+  }
   if(c->prom) {
     if(ap_render_prom(rs, n, &out))
       return -1;
@@ -316,17 +357,70 @@ static int emit(struct ap_result *rs, size_t n, const struct cli *c)
   return 0;
 }
 
+/* --config: the command line, parsed again into each target of the file
+ * before its section's options (so they are the defaults). */
+struct cli_args {
+  int argc;
+  char **argv;
+};
+
+static int conf_init(void *ud, struct ap_target *t, char *err, size_t errlen)
+{
+  const struct cli_args *a = ud;
+  struct cli quiet;
+  memset(&quiet, 0, sizeof(quiet));
+  quiet.quiet = 1;
+  return ap_argv_parse(a->argc, a->argv, t, cli_opts, on_opt, &quiet, err,
+                       errlen)
+             ? -1
+             : 0;
+}
+
+static void conf_log(void *ud, const char *msg)
+{
+  (void)ud;
+  fprintf(stderr, "apiprobe: %s\n", msg);
+}
+
+/* Read the --config file into CONF; -1 (told on stderr) unless every
+ * line was fine and at least one target is there. */
+static int read_config(int argc, char **argv, const struct cli *c,
+                       struct ap_conf *conf)
+{
+  struct cli_args a = {argc, argv};
+  if(c->nurls) {
+    fprintf(stderr, "apiprobe: --config takes its URLs from the file, not "
+                    "from the command line\n");
+    return -1;
+  }
+  if(ap_conf_read(c->config, CLI_MAX_TARGETS, conf_init, conf_log, &a,
+                  conf))
+    return -1;
+  if(conf->nerrors) {
+    fprintf(stderr, "apiprobe: %s: %d problem(s), nothing probed\n",
+            c->config, conf->nerrors);
+    return -1;
+  }
+  if(!conf->ntargets) {
+    fprintf(stderr, "apiprobe: %s: no [target NAME] section\n", c->config);
+    return -1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   struct ap_target ts[CLI_MAX_TARGETS];
   struct ap_target *tp[CLI_MAX_TARGETS];
   struct ap_result *rs = NULL;
+  struct ap_conf conf;
   struct cli c;
   char err[512];
-  size_t n = 1, i;
+  size_t n = 1, nt = 0, i;
   int rc, worst = 0;
 
   memset(&c, 0, sizeof(c));
+  memset(&conf, 0, sizeof(conf));
   ap_target_init(&ts[0]);
   rc = ap_argv_parse(argc, argv, &ts[0], cli_opts, on_opt, &c, err,
                      sizeof(err));
@@ -334,42 +428,54 @@ int main(int argc, char **argv)
     ap_target_free(&ts[0]);
     return rc < 0 ? bad_usage(err) : 0;
   }
-  for(i = 0; i < (size_t)c.nurls; i++, n++) {
-    if(extra_target(argc, argv, &ts[n], c.urls[i], err, sizeof(err))) {
-      ap_target_free(&ts[n]);
-      rc = bad_usage(err);
+  if(c.config) {
+    if(read_config(argc, argv, &c, &conf)) {
+      rc = 3;
       goto done;
     }
-  }
-  for(i = 0; i < n; i++) {
-    if(ap_target_finish(&ts[i], err, sizeof(err))) {
-      rc = bad_usage(err);
-      goto done;
+    for(nt = 0; nt < (size_t)conf.ntargets; nt++)
+      tp[nt] = &conf.targets[nt].t;
+  } else {
+    for(i = 0; i < (size_t)c.nurls; i++, n++) {
+      if(extra_target(argc, argv, &ts[n], c.urls[i], err, sizeof(err))) {
+        ap_target_free(&ts[n]);
+        rc = bad_usage(err);
+        goto done;
+      }
     }
-    tp[i] = &ts[i];
+    for(i = 0; i < n; i++) {
+      if(ap_target_finish(&ts[i], err, sizeof(err))) {
+        rc = bad_usage(err);
+        goto done;
+      }
+      tp[i] = &ts[i];
+    }
+    ap_targets_label(ts, n);
+    nt = n;
   }
-  ap_targets_label(ts, n);
-  if(ts[0].key_file_mode_warning)
-    fprintf(stderr, "apiprobe: warning: key file %s is readable by group or "
-                    "others (chmod 600)\n",
-            ts[0].key_file);
-  rs = calloc(n, sizeof(*rs));
+  for(i = 0; i < nt; i++) {
+    if(tp[i]->key_file_mode_warning)
+      fprintf(stderr, "apiprobe: warning: key file %s is readable by group "
+                      "or others (chmod 600)\n",
+              tp[i]->key_file);
+  }
+  rs = calloc(nt, sizeof(*rs));
   if(!rs || ap_global_init()) {
     fprintf(stderr, "apiprobe: cannot initialise libcurl with OpenSSL\n");
     rc = 3;
     goto done;
   }
-  if(n == 1)
-    ap_probe_run(&ts[0], &rs[0]);
+  if(nt == 1)
+    ap_probe_run(tp[0], &rs[0]);
   else
-    ap_probe_many(tp, n, rs);
-  if(emit(rs, n, &c)) {
-    fprintf(stderr, "apiprobe: out of memory\n");
+    ap_probe_many(tp, nt, rs);
+  if(emit(rs, nt, &c, err, sizeof(err))) {
+    fprintf(stderr, "apiprobe: %s\n", err[0] ? err : "out of memory");
     rc = 3;
   } else {
     /* the worst verdict decides (critical > unknown > warning > ok) */
     enum ap_state w = AP_STATE_OK;
-    for(i = 0; i < n; i++) {
+    for(i = 0; i < nt; i++) {
       if(ap_state_rank(rs[i].verdict.state) > ap_state_rank(w))
         w = rs[i].verdict.state;
     }
@@ -380,6 +486,7 @@ int main(int argc, char **argv)
 done:
   for(i = 0; i < n; i++)
     ap_target_free(&ts[i]);
+  ap_conf_free(&conf);
   free(rs);
   return rc;
 }

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <arpa/nameser.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,13 @@ struct dns_job {
   double t0;    /* monotonic start */
   char host[AP_TEXT];
 };
+
+/* Lookup threads alive in this process, stuck ones included: a resolver
+ * that never answers leaves each lookup's thread behind (detached), so
+ * they are bounded; past the bound a lookup fails at once instead of
+ * piling up another thread. Process-wide by nature (the resolver is). */
+#define DNS_THREADS_MAX 32
+static atomic_int dns_threads;
 
 static void job_release(struct dns_job *j)
 {
@@ -177,6 +185,7 @@ static void *job_thread(void *arg)
   pthread_cond_signal(&j->cv);
   pthread_mutex_unlock(&j->mu);
   job_release(j);
+  atomic_fetch_sub(&dns_threads, 1);
   return NULL;
 }
 
@@ -281,10 +290,22 @@ struct ap_dns_job *ap_dns_start(const char *host, int family)
   pthread_condattr_destroy(&ca);
   pthread_mutex_init(&j->mu, NULL);
   j->refs = 2;
+  if(atomic_fetch_add(&dns_threads, 1) >= DNS_THREADS_MAX) {
+    /* the resolver holds DNS_THREADS_MAX lookups already: fail this one
+     * now (a timeout) rather than add a thread that would stick too */
+    atomic_fetch_sub(&dns_threads, 1);
+    j->refs = 1;
+    j->rc = EAI_AGAIN;
+    j->rcode = AP_RCODE_SILENT;
+    j->done = 1;
+    return (struct ap_dns_job *)j;
+  }
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256 * 1024);
   j->started = !pthread_create(&j->tid, &attr, job_thread, j);
   pthread_attr_destroy(&attr);
+  if(!j->started)
+    atomic_fetch_sub(&dns_threads, 1);
   if(!j->started) {
     /* no thread: resolve here, unbounded but correct */
     j->refs = 1;

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -393,9 +394,33 @@ size_t ap_tcp_text(const struct ap_tcp_result *tcp, char *out, size_t outlen)
   return n < outlen ? n : outlen - 1;
 }
 
+/* The proxy's address when the transfer never connected to it (libcurl
+ * names none): its URL's host, looked up when it is a name. "" none. */
+static void proxy_address(const struct ap_result *r, double budget_s,
+                          char *out, size_t outlen)
+{
+  char host[AP_TEXT];
+  struct sockaddr_storage ss;
+  struct ap_dns_result *dns;
+  out[0] = '\0';
+  if(ap_url_host(r->env.proxy, host, sizeof(host)))
+    return;
+  if(ap_tcp_sockaddr(host, 1, &ss)) {
+    ap_strlcpy(out, host, outlen);
+    return;
+  }
+  dns = calloc(1, sizeof(*dns)); /* freed here */
+  if(!dns)
+    return;
+  if(!ap_dns_resolve(host, 0, budget_s, dns) && dns->address_count)
+    ap_strlcpy(out, dns->addresses[0], outlen);
+  free(dns);
+}
+
 void ap_route_after(struct ap_result *r, int trace, const char *proxy_addr,
                     int proxy_port, int port, double budget_s)
 {
+  char looked_up[48];
   const char *dest = r->tcp.address;
   enum ap_error e = r->tcp.h.error;
   int failed = e == AP_ERR_TCP_TIMEOUT || e == AP_ERR_TCP_UNREACHABLE;
@@ -405,6 +430,13 @@ void ap_route_after(struct ap_result *r, int trace, const char *proxy_addr,
              r->proxy.h.error == AP_ERR_PROXY_TIMEOUT;
     dest = proxy_addr;
     port = proxy_port;
+    if((failed || trace) && (!dest || !dest[0]) && budget_s >= 0.1) {
+      double t0 = ap_mono_s();
+      proxy_address(r, budget_s / 2 < 1.0 ? budget_s / 2 : 1.0, looked_up,
+                    sizeof(looked_up));
+      dest = looked_up;
+      budget_s -= ap_mono_s() - t0;
+    }
   } else if(!dest[0] && r->dns.address_count) {
     dest = r->dns.addresses[0];
   }

@@ -22,12 +22,17 @@ libssl-dev libjson-c-dev"
 # prometheus-node-exporter: its textfile collector in tests/servers;
 # clang-14, libclang-rt-14-dev: the libFuzzer targets of tests/fuzz
 # (libFuzzer, ASan, UBSan runtimes) and the ThreadSanitizer build;
+# debhelper, dpkg-dev, lintian, git, man-db, binutils: the Debian packages
+# built from a clean clone, checked and installed by tests/install (icinga2
+# and collectd give the stock /etc/icinga2 and /etc/collectd/collectd.conf
+# they are installed beside)
 # locales: the de_DE source unit_locale compiles with localedef
 TEST="$BUILD libcmocka-dev clang-14 libclang-rt-14-dev locales python3 valgrind nagios4-core icinga2-bin
 icinga2-common collectd-core collectd-dev collectd-utils libmicrohttpd12
 libprotobuf-c1 prometheus zabbix-agent tinyproxy-bin python3-yaml curl procps
 iproute2 iptables dnsmasq-base postgresql zabbix-server-pgsql php-cli php-cgi
-php-pgsql zabbix-frontend-php sqlite3 prometheus-node-exporter"
+php-pgsql zabbix-frontend-php sqlite3 prometheus-node-exporter debhelper
+dpkg-dev lintian git man-db binutils icinga2 collectd"
 # zabbix-proxy-sqlite3 conflicts with zabbix-server-pgsql as a package (both
 # ship zabbix_get and zabbix_js): tests/servers runs it from its unpacked
 # .deb here.
@@ -67,8 +72,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # The tests run private instances only: the packages' own services
-# (postgresql, zabbix-server, prometheus, node_exporter) must not start and
-# take their ports.  A policy-rc.d we add is removed again.
+# (postgresql, zabbix-server, prometheus, node_exporter, nagios4, icinga2,
+# collectd, zabbix-agent) must not start and take their ports.  A policy-rc.d we add is removed again.
 own_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

@@ -6,13 +6,12 @@
  * below the agent's Timeout (the agent does not cut modules off).
  */
 #include "apiprobe.h"
+#include "apiprobe_conf.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 /* ---- the module ABI (Zabbix include/module.h, API version 2) ---- */
@@ -55,21 +54,17 @@ struct zm_metric { /* ZBX_METRIC */
 
 #define ZM_MAX_TARGETS 256
 #define ZM_DEFAULT_CONF "/etc/zabbix/apiprobe.conf"
-#define ZM_LINE_MAX 2047        /* longest config line, without its LF */
-#define ZM_CONF_MAX (1u << 20) /* largest config file */
 
 struct zm_target {
-  struct ap_target t;
-  char section[64];    /* the name as written in [target NAME] */
-  int line;            /* where that section starts */
-  char error[AP_TEXT]; /* config problem: its items answer this */
+  struct ap_conf_target *c; /* in zm_conf: target, name, config error */
   struct ap_result r;
-  double at;           /* monotonic time of r, 0 never */
+  double at;                /* monotonic time of r, 0 never */
 };
 
 /* Module state: set at init in the agent's main process, copied into each
  * listener by fork; each listener then owns its copy (no sharing). */
-static struct zm_target *zm_targets;
+static struct ap_conf zm_conf;
+static struct zm_target *zm_targets; /* one per zm_conf target */
 static int zm_ntargets;
 /* The targets' last canary runs, shared by the listeners (mapped before
  * the fork): --canary-interval holds for the agent, not per listener. */
@@ -96,184 +91,11 @@ static int zm_fail(struct zm_result *res, const char *msg,
   return ZM_RET_FAIL;
 }
 
-static char *zm_trim(char *s)
+/* The agent puts the module's stderr in its log. */
+static void zm_log(void *ud, const char *msg)
 {
-  char *e;
-  while(isspace((unsigned char)*s))
-    s++;
-  e = s + strlen(s);
-  while(e > s && isspace((unsigned char)e[-1]))
-    *--e = '\0';
-  if(e - s >= 2 && *s == '"' && e[-1] == '"') {
-    e[-1] = '\0';
-    s++;
-  }
-  return s;
-}
-
-static int zm_name_ok(const char *s)
-{
-  size_t n = strlen(s);
-  return n && n <= 63 &&
-         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789_.-") == n;
-}
-
-/* Log a config problem (the agent puts stderr in its log) and keep it on
- * the target, if any, for its items to answer. */
-static void zm_conf_error(struct zm_target *zt, const char *path, int line,
-                          const char *what)
-{
-  fprintf(stderr, "apiprobe module: %s:%d: %s\n", path, line, what);
-  if(zt && !zt->error[0])
-    snprintf(zt->error, sizeof(zt->error), "%s:%d: %s", path, line, what);
-}
-
-static struct zm_target *zm_new_target(const char *name, const char *path,
-                                       int line)
-{
-  struct zm_target *zt;
-  char err[AP_TEXT];
-  if(zm_ntargets >= ZM_MAX_TARGETS) {
-    zm_conf_error(NULL, path, line, "too many targets");
-    return NULL;
-  }
-  zt = &zm_targets[zm_ntargets++];
-  memset(zt, 0, sizeof(*zt));
-  ap_target_init(&zt->t);
-  snprintf(zt->section, sizeof(zt->section), "%s", name);
-  zt->line = line;
-  {
-    int i;
-    for(i = 0; i < zm_ntargets - 1; i++) {
-      if(!strcmp(zm_targets[i].section, name)) {
-        snprintf(zt->error, sizeof(zt->error),
-                 "%s:%d: duplicate target name '%.60s' (first at line %d)",
-                 path, line, name, zm_targets[i].line);
-        fprintf(stderr, "apiprobe module: %s\n", zt->error);
-        return zt;
-      }
-    }
-  }
-  if(!zm_name_ok(name)) {
-    snprintf(zt->error, sizeof(zt->error),
-             "%s:%d: target name '%.60s' must be letters, digits, '.', '_' "
-             "or '-'",
-             path, line, name);
-    fprintf(stderr, "apiprobe module: %s\n", zt->error);
-  } else if(ap_target_set(&zt->t, "name", name, err, sizeof(err))) {
-    zm_conf_error(zt, path, line, err);
-  }
-  return zt;
-}
-
-static void zm_setting(struct zm_target *zt, int in_module, char *key,
-                       char *val, const char *path, int line)
-{
-  char err[AP_TEXT + 64];
-  const char *opt;
-  if(in_module) {
-    char *end = NULL;
-    double v = strtod(val, &end);
-    if(strcasecmp(key, "cache") || end == val || *end || v < 0 || v > 3600)
-      zm_conf_error(NULL, path, line,
-                    "[module] takes only 'cache = SECONDS' (0 to 3600)");
-    else
-      zm_cache_s = v;
-    return;
-  }
-  if(!zt) {
-    zm_conf_error(NULL, path, line, "option outside a [target NAME] section");
-    return;
-  }
-  opt = ap_option_canonical(key);
-  if(!opt || !strcmp(opt, "name")) {
-    snprintf(err, sizeof(err), "target '%s': unknown option '%.60s'",
-             zt->t.name ? zt->t.name : "?", key);
-    zm_conf_error(zt, path, line, err);
-    return;
-  }
-  if(ap_target_set(&zt->t, opt, val, err, sizeof(err)))
-    zm_conf_error(zt, path, line, err);
-}
-
-/* One line of the config (a NUL-terminated copy the caller owns). */
-static void zm_conf_line(char *buf, const char *path, int line,
-                         struct zm_target **pcur, int *pin_module)
-{
-  char *s = zm_trim(buf), *eq;
-  if(!*s || *s == '#' || *s == ';')
-    return;
-  if(*s == '[') {
-    char *close = strchr(s, ']');
-    *pin_module = 0;
-    *pcur = NULL;
-    if(!close || close[1]) {
-      zm_conf_error(NULL, path, line, "a section is [target NAME]");
-      return;
-    }
-    *close = '\0';
-    s = zm_trim(s + 1);
-    if(!strcasecmp(s, "module"))
-      *pin_module = 1;
-    else if(!strncasecmp(s, "target", 6) && isspace((unsigned char)s[6]))
-      *pcur = zm_new_target(zm_trim(s + 7), path, line);
-    else
-      zm_conf_error(NULL, path, line, "unknown section (want [target NAME])");
-    return;
-  }
-  eq = strchr(s, '=');
-  if(!eq) {
-    zm_conf_error(*pcur, path, line, "not 'option = value'");
-    return;
-  }
-  *eq = '\0';
-  zm_setting(*pcur, *pin_module, zm_trim(s), zm_trim(eq + 1), path, line);
-}
-
-/* The config text BUF[0..LEN) read from PATH: a line longer than
- * ZM_LINE_MAX or holding a NUL is refused whole (never split into a live
- * setting), with its file and line. */
-static void zm_parse_conf(const char *buf, size_t len, const char *path)
-{
-  char copy[ZM_LINE_MAX + 1];
-  struct zm_target *cur = NULL;
-  int line = 0, in_module = 0;
-  size_t pos = 0, n;
-  const char *l;
-  while(ap_file_next_line(buf, len, &pos, &l, &n)) {
-    line++;
-    if(n > ZM_LINE_MAX) {
-      char what[96];
-      snprintf(what, sizeof(what),
-               "line too long (%zu bytes, at most %d); refused", n,
-               ZM_LINE_MAX);
-      zm_conf_error(cur, path, line, what);
-      continue;
-    }
-    if(memchr(l, '\0', n)) {
-      zm_conf_error(cur, path, line, "a NUL byte in the line; refused");
-      continue;
-    }
-    memcpy(copy, l, n);
-    copy[n] = '\0';
-    zm_conf_line(copy, path, line, &cur, &in_module);
-  }
-}
-
-static void zm_read_conf(const char *path)
-{
-  char err[AP_TEXT + 64];
-  char *buf = NULL;
-  size_t len = 0;
-  /* no FIFO, no device (APIPROBE_ZABBIX_CONF=/dev/zero), bounded size */
-  if(ap_file_read(path, "config", ZM_CONF_MAX, NULL, &buf, &len, err,
-                  sizeof(err))) {
-    fprintf(stderr, "apiprobe module: %s: no targets\n", err);
-    return;
-  }
-  zm_parse_conf(buf, len, path);
-  free(buf);
+  (void)ud;
+  fprintf(stderr, "apiprobe module: %s\n", msg);
 }
 
 static struct zm_target *zm_find(struct zm_request *req,
@@ -287,9 +109,9 @@ static struct zm_target *zm_find(struct zm_request *req,
   }
   for(i = 0; i < zm_ntargets; i++) {
     /* the first section of that name (a duplicate only carries an error) */
-    if(!strcmp(zm_targets[i].section, name)) {
-      if(zm_targets[i].error[0]) {
-        zm_fail(res, "target misconfigured: ", zm_targets[i].error);
+    if(!strcmp(zm_targets[i].c->section, name)) {
+      if(zm_targets[i].c->error[0]) {
+        zm_fail(res, "target misconfigured: ", zm_targets[i].c->error);
         return NULL;
       }
       return &zm_targets[i];
@@ -312,16 +134,16 @@ static const struct ap_result *zm_result(struct zm_target *zt)
   double cap = zm_timeout - 0.5 < 0.5 ? 0.5 : zm_timeout - 0.5;
   if(zt->at > 0 && now - zt->at < zm_cache_s)
     return &zt->r;
-  if(zt->t.timeout_s > cap) {
+  if(zt->c->t.timeout_s > cap) {
     /* the agent does not interrupt a module: stay below its Timeout */
     snprintf(v, sizeof(v), "%.3f", cap);
-    ap_target_set(&zt->t, "timeout", v, err, sizeof(err));
+    ap_target_set(&zt->c->t, "timeout", v, err, sizeof(err));
   }
-  if(zt->t.connect_timeout_s > zt->t.timeout_s) {
-    snprintf(v, sizeof(v), "%.3f", zt->t.timeout_s);
-    ap_target_set(&zt->t, "connect-timeout", v, err, sizeof(err));
+  if(zt->c->t.connect_timeout_s > zt->c->t.timeout_s) {
+    snprintf(v, sizeof(v), "%.3f", zt->c->t.timeout_s);
+    ap_target_set(&zt->c->t, "connect-timeout", v, err, sizeof(err));
   }
-  ap_probe_run(&zt->t, &zt->r);
+  ap_probe_run(&zt->c->t, &zt->r);
   zt->at = zm_now();
   return &zt->r;
 }
@@ -474,29 +296,29 @@ static int zm_item_discovery(struct zm_request *req, struct zm_result *res)
   buf[used++] = '[';
   for(i = 0; i < zm_ntargets && cap - used > per; i++) {
     const struct zm_target *zt = &zm_targets[i];
-    if(!zt->t.name || zt->error[0])
+    if(!zt->c->t.name || zt->c->error[0])
       continue;
     if(!first)
       buf[used++] = ',';
     memcpy(buf + used, "{\"{#TARGET}\":", 13);
     used += 13;
-    used += zm_json_str(buf + used, cap - used, zt->t.name);
+    used += zm_json_str(buf + used, cap - used, zt->c->t.name);
     memcpy(buf + used, ",\"{#URL}\":", 10);
     used += 10;
-    used += zm_json_str(buf + used, cap - used, zt->t.url_shown);
+    used += zm_json_str(buf + used, cap - used, zt->c->t.url_shown);
     /* the clouds' where: {#PROVIDER}, {#REGION}, {#PROJECT} ("" else) */
     memcpy(buf + used, ",\"{#PROVIDER}\":", 15);
     used += 15;
     used += zm_json_str(buf + used, cap - used,
-                        zm_provider_name(zt->t.provider));
+                        zm_provider_name(zt->c->t.provider));
     memcpy(buf + used, ",\"{#REGION}\":", 13);
     used += 13;
     used += zm_json_str(buf + used, cap - used,
-                        zt->t.region ? zt->t.region : "");
+                        zt->c->t.region ? zt->c->t.region : "");
     memcpy(buf + used, ",\"{#PROJECT}\":", 14);
     used += 14;
     used += zm_json_str(buf + used, cap - used,
-                        zt->t.project ? zt->t.project : "");
+                        zt->c->t.project ? zt->c->t.project : "");
     buf[used++] = '}';
     first = 0;
   }
@@ -539,7 +361,7 @@ static void zm_share_canaries(void)
 {
   int i, any = 0;
   for(i = 0; i < zm_ntargets; i++)
-    any |= !zm_targets[i].error[0] && zm_targets[i].t.canary;
+    any |= !zm_targets[i].c->error[0] && zm_targets[i].c->t.canary;
   if(!any)
     return;
   zm_canaries = ap_canary_shared_new((size_t)zm_ntargets);
@@ -549,15 +371,14 @@ static void zm_share_canaries(void)
     return;
   }
   for(i = 0; i < zm_ntargets; i++)
-    if(!zm_targets[i].error[0] && zm_targets[i].t.canary)
-      ap_target_canary_share(&zm_targets[i].t, zm_canaries, (size_t)i);
+    if(!zm_targets[i].c->error[0] && zm_targets[i].c->t.canary)
+      ap_target_canary_share(&zm_targets[i].c->t, zm_canaries, (size_t)i);
 }
 
 int zbx_module_init(void)
 {
   const char *path = getenv("APIPROBE_ZABBIX_CONF");
   int i;
-  char err[AP_TEXT];
   if(!path || !*path)
     path = ZM_DEFAULT_CONF;
   /* a bad config never stops the agent: its items say what is wrong */
@@ -566,22 +387,18 @@ int zbx_module_init(void)
                     "OpenSSL; every item will fail\n");
     return ZM_MODULE_OK;
   }
+  ap_conf_read(path, ZM_MAX_TARGETS, NULL, zm_log, NULL, &zm_conf);
+  if(zm_conf.cache_s >= 0)
+    zm_cache_s = zm_conf.cache_s;
   zm_targets = calloc(ZM_MAX_TARGETS, sizeof(*zm_targets));
   if(!zm_targets) {
     fprintf(stderr, "apiprobe module: out of memory\n");
+    ap_conf_free(&zm_conf);
     return ZM_MODULE_OK;
   }
-  zm_read_conf(path);
-  for(i = 0; i < zm_ntargets; i++) {
-    struct zm_target *zt = &zm_targets[i];
-    if(zt->error[0])
-      continue;
-    if(ap_target_finish(&zt->t, err, sizeof(err))) {
-      char what[AP_TEXT + 96];
-      snprintf(what, sizeof(what), "target '%s': %s", zt->section, err);
-      zm_conf_error(zt, path, zt->line, what);
-    }
-  }
+  for(i = 0; i < zm_conf.ntargets; i++)
+    zm_targets[i].c = &zm_conf.targets[i];
+  zm_ntargets = zm_conf.ntargets;
   zm_share_canaries();
   fprintf(stderr, "apiprobe module: %d target(s) from %s\n", zm_ntargets,
           path);
@@ -601,9 +418,7 @@ void zbx_module_item_timeout(int timeout)
 
 int zbx_module_uninit(void)
 {
-  int i;
-  for(i = 0; i < zm_ntargets; i++)
-    ap_target_free(&zm_targets[i].t);
+  ap_conf_free(&zm_conf);
   free(zm_targets);
   zm_targets = NULL;
   zm_ntargets = 0;

@@ -1,25 +1,21 @@
-/* fuzz_zabbix_conf.c -- the Zabbix module's config file
- * (zabbix/apiprobe_zbx.c, included so its static parser is reachable):
- * the input is the file's text.
+/* fuzz_zabbix_conf.c -- the targets file of the Zabbix module and of
+ * apiprobe --config (plugin/conffile.c, ap_conf_parse): the input is the
+ * file's text.
  */
 #include "fuzz.h"
 
-#include "../../zabbix/apiprobe_zbx.c"
+#include "apiprobe_conf.h"
+
+#include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+  struct ap_conf c;
   int i;
-  zm_targets = calloc(ZM_MAX_TARGETS, sizeof(*zm_targets));
-  if(!zm_targets)
-    return 0;
-  zm_ntargets = 0;
-  zm_parse_conf((const char *)data, size, "fuzz.conf");
-  for(i = 0; i < zm_ntargets; i++) {
-    fz_check_text(zm_targets[i].error, sizeof(zm_targets[i].error));
-    ap_target_free(&zm_targets[i].t);
-  }
-  free(zm_targets);
-  zm_targets = NULL;
-  zm_ntargets = 0;
+  ap_conf_parse((const char *)data, size, "fuzz.conf", 256, NULL, NULL, NULL,
+                &c);
+  for(i = 0; i < c.ntargets; i++)
+    fz_check_text(c.targets[i].error, sizeof(c.targets[i].error));
+  ap_conf_free(&c);
   return 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/hosts/icinga2.sh - check_apiprobe under a real Icinga 2 daemon.
 #
-# usage: icinga2.sh --plugin PATH/check_apiprobe --fakeapi PATH/fakeapi
+# usage: icinga2.sh {--plugin PATH/check_apiprobe | --installed} --fakeapi PATH/fakeapi
 #
 # Starts the TLS fake API and a private Icinga 2 (every path in a temp dir
 # given by -D constants, nothing from /etc/icinga2, no API listener) whose
@@ -31,8 +31,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 SHIPPED_CONF=$(cd "$HERE/../../dist/icinga2" 2>/dev/null && pwd)/check_apiprobe.conf
+INSTALLED_PLUGIN=/usr/lib/nagios/plugins/check_apiprobe
 
 parse_args "$@"
+# the package's CheckCommand runs the installed plugin by its absolute path
+[ "$INSTALLED" = 0 ] || SHIPPED_CONF=/usr/share/icinga2/include/plugins-contrib.d/apiprobe.conf
 ICINGA2=${ICINGA2:-$(command -v icinga2 || echo /usr/sbin/icinga2)}
 [ -x "$ICINGA2" ] || die "icinga2 not found ($ICINGA2); install icinga2-bin and icinga2-common (scripts/deps.sh)"
 [ -r "$SHIPPED_CONF" ] || die "shipped config missing: $SHIPPED_CONF"

@@ -41,25 +41,36 @@ notok() {
 }
 
 usage() {
-  echo "usage: $HOSTS_NAME --plugin PATH/check_apiprobe --fakeapi PATH/fakeapi"
+  echo "usage: $HOSTS_NAME {--plugin PATH/check_apiprobe | --installed} --fakeapi PATH/fakeapi"
 }
 
+# --installed: test the files the Debian packages installed (the plugin in
+# INSTALLED_PLUGIN, set by the script, and the installed configs) instead
+# of the build tree's and dist/.
+INSTALLED=0
 parse_args() {
   PLUGIN=
   FAKEAPI=
   while [ $# -gt 0 ]; do
     case $1 in
       --plugin) [ $# -ge 2 ] || die "--plugin needs a value"; PLUGIN=$2; shift 2 ;;
+      --installed) INSTALLED=1; shift ;;
       --fakeapi) [ $# -ge 2 ] || die "--fakeapi needs a value"; FAKEAPI=$2; shift 2 ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; die "unknown argument: $1" ;;
     esac
   done
+  if [ "$INSTALLED" = 1 ]; then
+    [ -z "$PLUGIN" ] || die "--plugin and --installed exclude each other"
+    PLUGIN=$INSTALLED_PLUGIN
+    [ -e "$PLUGIN" ] || die "--installed: $PLUGIN is not installed"
+  fi
   if [ -z "$PLUGIN" ] || [ -z "$FAKEAPI" ]; then
     usage >&2
-    die "--plugin and --fakeapi are required"
+    die "--plugin (or --installed) and --fakeapi are required"
   fi
-  [ -x "$PLUGIN" ] || die "plugin not executable: $PLUGIN"
+  [ -f "$PLUGIN" ] || die "plugin not found: $PLUGIN"
+  [ "${PLUGIN%.so}" != "$PLUGIN" ] || [ -x "$PLUGIN" ] || die "plugin not executable: $PLUGIN"
   [ -x "$FAKEAPI" ] || die "fakeapi not executable: $FAKEAPI"
   # The daemons run with / as cwd: make both paths absolute.
   PLUGIN=$(cd "$(dirname "$PLUGIN")" && pwd)/$(basename "$PLUGIN")

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/hosts/nagios.sh - check_apiprobe under a real Nagios Core 4 daemon.
 #
-# usage: nagios.sh --plugin PATH/check_apiprobe --fakeapi PATH/fakeapi
+# usage: nagios.sh {--plugin PATH/check_apiprobe | --installed} --fakeapi PATH/fakeapi
 #
 # Starts the TLS fake API and a private Nagios (every path in a temp dir,
 # nothing read from /etc, loopback only) that loads the shipped
@@ -25,8 +25,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 SHIPPED_CFG=$HERE/../../dist/nagios/check_apiprobe.cfg
+INSTALLED_PLUGIN=/usr/lib/nagios/plugins/check_apiprobe
 
 parse_args "$@"
+# the package's commands run the installed plugin by its absolute path
+[ "$INSTALLED" = 0 ] || SHIPPED_CFG=/etc/nagios-plugins/config/apiprobe.cfg
 NAGIOS=${NAGIOS4:-$(command -v nagios4 || echo /usr/sbin/nagios4)}
 [ -x "$NAGIOS" ] || die "nagios4 not found ($NAGIOS); install nagios4-core (scripts/deps.sh)"
 [ -r "$SHIPPED_CFG" ] || die "shipped config missing: $SHIPPED_CFG"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/hosts/zabbix.sh - the apiprobe module under a real zabbix_agentd 6.0.
 #
-# usage: zabbix.sh --module PATH/apiprobe.so --fakeapi PATH/fakeapi
+# usage: zabbix.sh {--module PATH/apiprobe.so | --installed} --fakeapi PATH/fakeapi
 #
 # Starts the TLS fake API and writes a private module config
 # (APIPROBE_ZABBIX_CONF) with these targets:
@@ -45,13 +45,19 @@ TEMPLATE=$SRC/dist/zabbix/template_apiprobe.yaml
 METRICS_C=$SRC/plugin/metrics.c
 
 usage() {
-  echo "usage: $HOSTS_NAME --module PATH/apiprobe.so --fakeapi PATH/fakeapi"
+  echo "usage: $HOSTS_NAME {--module PATH/apiprobe.so | --installed} --fakeapi PATH/fakeapi"
 }
 MODULE=
 FAKEAPI=
+# --installed: zabbix-module-apiprobe's module, template and shipped
+# /etc/zabbix/apiprobe.conf (no active target) instead of the build's
+INSTALLED=0
+SHIPPED_EMPTY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --module) [ $# -ge 2 ] || die "--module needs a value"; MODULE=$2; shift 2 ;;
+    --installed) INSTALLED=1; MODULE=/usr/lib/zabbix/modules/apiprobe.so
+      TEMPLATE=/usr/share/zabbix-module-apiprobe/template_apiprobe.yaml; shift ;;
     --fakeapi) [ $# -ge 2 ] || die "--fakeapi needs a value"; FAKEAPI=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -349,6 +355,7 @@ fi
 # The shipped example config: loads without a complaint, as shipped and with
 # its commented-out targets enabled (their files pointed at real ones).
 EXAMPLE=$SRC/dist/zabbix/apiprobe.conf
+[ "$INSTALLED" = 0 ] || { EXAMPLE=/etc/zabbix/apiprobe.conf; SHIPPED_EMPTY=1; }
 sed -e 's/^#\(\[target \)/\1/' -e 's/^#\([a-z-]* = \)/\1/' \
   -e "s|^key-file = .*|key-file = $T/anthropic.key|" -e "s|^ca-file = .*|ca-file = $T/certs/ca.pem|" \
   "$EXAMPLE" >"$T/example-all.conf"
@@ -356,6 +363,16 @@ for conf in "$EXAMPLE" "$T/example-all.conf"; do
   out=$(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APIPROBE_ZABBIX_CONF="$conf" \
     "$AGENTD" -c "$T/agentd.conf" -t apiprobe.discovery 2>"$T/example.err")
   names=$(grep -o '"{#TARGET}":"[^"]*"' <<<"$out" | cut -d'"' -f4 | tr '\n' ' ')
+  if [ "$conf" = "$EXAMPLE" ] && [ "$SHIPPED_EMPTY" = 1 ]; then
+    # the package's config: the agent starts with no target at all
+    if grep -q "apiprobe module: $conf:" "$T/example.err" || [ -n "$names" ] ||
+      ! grep -q '\[[st]|\[\]\]' <<<"$out"; then
+      notok "installed $conf: expected an empty discovery: $out $(cat "$T/example.err")"
+    else
+      ok "installed $conf has no active target: apiprobe.discovery $(awk '{ print $2 }' <<<"$out")"
+    fi
+    continue
+  fi
   if grep -q "apiprobe module: $conf:" "$T/example.err" || [ -z "$names" ]; then
     notok "example config $(basename "$conf"): $(grep -v 'target(s) from' "$T/example.err") targets: $names"
   else

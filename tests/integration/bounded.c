@@ -97,6 +97,29 @@ int main(int argc, char **argv)
          rs[1].total_s > 1.0;
   ap_target_free(&t);
   ap_target_free(&u);
+  /* 40 lookups of a name that never answers: their threads stay behind,
+   * at most 32 of them (dns.c), never one per probe */
+  {
+    int k, thr = 0;
+    char line[128];
+    FILE *f;
+    if(target(&t, "https://api.slow.test/v1/models", argv[1], argv[2],
+              "timeout", "0.1"))
+      return 2;
+    for(k = 0; k < 40; k++)
+      ap_probe_run(&t, &r);
+    ap_target_free(&t);
+    f = fopen("/proc/self/status", "r");
+    while(f && fgets(line, sizeof(line), f)) {
+      if(!strncmp(line, "Threads:", 8))
+        thr = atoi(line + 8);
+    }
+    if(f)
+      fclose(f);
+    printf("stuck lookups: 40 probes of a silent name leave %d threads\n",
+           thr);
+    bad |= thr > 32 + 4 + 1;
+  }
   ap_global_cleanup();
   printf("%s\n", bad ? "FAIL" : "ok");
   return bad;

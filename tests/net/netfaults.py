@@ -869,6 +869,19 @@ def group_path(lab, suite):
         chk_probe("dual.api.test", P, ["-6"] + targs, stops_at_router6),
         v6=True))
 
+    # through a proxy the route is the proxy's: its port dropped in the
+    # router
+    def proxy_stops(r_):
+        expect(r_, "critical", "proxy", "connect_failed")
+        rt = hops(r_.j)
+        assert rt[0]["address"] == PR4C, rt
+        assert get(r_.j, "layers.tcp.route_last_hop") == PR4C, rt
+        return "route=%s" % json.dumps(rt)
+    suite.case("path_proxy_drop", rules(
+        r, "FORWARD", [["-p", "tcp", "--dport", "3128", "-j", "DROP"]],
+        chk_probe("v4only.api.test", P, ["--proxy", "http://%s:3128" % PS4]
+                  + targs, proxy_stops)))
+
     # the other faces say it too: check_apiprobe's long output names the
     # route, its perfdata carries the retransmit metrics (U: no connection)
     def nagios_drop():

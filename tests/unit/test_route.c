@@ -205,6 +205,15 @@ static void test_after(void **state)
   ap_strlcpy(r.dns.addresses[0], "127.0.0.1", sizeof(r.dns.addresses[0]));
   ap_route_after(&r, 0, "", 0, port, 2.0);
   assert_int_equal(r.tcp.route_traced, 1);
+  /* through a proxy libcurl never connected to: the route to the proxy
+   * URL's host */
+  memset(&r, 0, sizeof(r));
+  r.proxy.h.error = AP_ERR_PROXY_CONNECT;
+  snprintf(r.env.proxy, sizeof(r.env.proxy), "http://127.0.0.1:%d/", port);
+  ap_route_after(&r, 0, "", port, 443, 2.0);
+  assert_int_equal(r.tcp.route_traced, 1);
+  assert_string_equal(r.tcp.route_last_hop, "127.0.0.1");
+  assert_int_equal(r.tcp.route[0].reached, 1);
   /* no time left: no trace */
   memset(&r, 0, sizeof(r));
   r.tcp.h.error = AP_ERR_TCP_TIMEOUT;
