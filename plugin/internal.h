@@ -362,7 +362,7 @@ int ap_retry_transient(const struct ap_result *r);
 double ap_retry_delay(const struct ap_result *r, int retries_taken,
                       double unit_random);
 
-/* ---- verdict.c ---- */
+/* ---- layer.c (the layer setters) and verdict.c ---- */
 /* The one writer of a layer's state: state S, error E and REASON (NULL
  * keeps the reason there is). Every other setter goes through it. */
 void ap_head_set(struct ap_layer_head *h, enum ap_state s, enum ap_error e,

@@ -1,0 +1,73 @@
+/* layer.c -- a result's layers and the one way to set a layer's state:
+ * ap_head_set() writes state, error and reason; ap_layer_set() derives
+ * the state from the error; ap_layer_fail() also marks the later layers
+ * skipped (never reached). The verdict over them is verdict.c's.
+ */
+#include "internal.h"
+#include "strutil.h"
+
+#include <stdint.h>
+
+struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
+                                          enum ap_layer l)
+{
+  switch(l) {
+  case AP_LAYER_ENV:
+    return &r->env.h;
+  case AP_LAYER_DNS:
+    return &r->dns.h;
+  case AP_LAYER_TCP:
+    return &r->tcp.h;
+  case AP_LAYER_PROXY:
+    return &r->proxy.h;
+  case AP_LAYER_TLS:
+    return &r->tls.h;
+  case AP_LAYER_HTTP:
+    return &r->http.h;
+  case AP_LAYER_MODEL:
+    return &r->model.h;
+  case AP_LAYER_INFERENCE:
+    return &r->inference.h;
+  case AP_LAYER_AUTH:
+  case AP_LAYER_COUNT:
+    break;
+  }
+  return &r->auth.h;
+}
+
+const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
+                                            enum ap_layer l)
+{
+  return ap_result_layer_mut((struct ap_result *)(uintptr_t)r, l);
+}
+
+void ap_head_set(struct ap_layer_head *h, enum ap_state s, enum ap_error e,
+                 const char *reason)
+{
+  h->state = s;
+  h->error = e;
+  if(reason)
+    ap_strlcpy(h->reason, reason, sizeof(h->reason));
+}
+
+void ap_layer_set(struct ap_result *r, enum ap_layer l, enum ap_error e,
+                  const char *reason)
+{
+  ap_head_set(ap_result_layer_mut(r, l), ap_error_state(e), e,
+              reason ? reason : "");
+}
+
+void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
+                   const char *reason)
+{
+  struct ap_layer_head *h = ap_result_layer_mut(r, l);
+  int i;
+  ap_layer_set(r, l, e, reason);
+  if(h->state != AP_STATE_CRITICAL && h->state != AP_STATE_UNKNOWN)
+    return;
+  for(i = (int)l + 1; i < AP_LAYER_COUNT; i++) {
+    struct ap_layer_head *n = ap_result_layer_mut(r, (enum ap_layer)i);
+    if(n->state != AP_STATE_NA)
+      ap_head_set(n, AP_STATE_SKIPPED, AP_ERR_NONE, "");
+  }
+}
