@@ -15,5 +15,8 @@ trap cleanup EXIT
 pid=$!
 i=0
 while [ ! -s "$d/ports" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+# In the ASan build the sanitizer's runtime must come first in the
+# process: it goes ahead of the preloaded resolver (ldd names it).
+asan=$(ldd "$b" | awk '/libasan/ { print $3; exit }')
 ANTHROPIC_API_KEY=sk-ant-api03-fakeapi-valid-key-0000000000000000000000000000 \
-  LD_PRELOAD="$so" "$b" "$d/certs/ca.pem" "$(awk '{print $2}' "$d/ports")"
+  LD_PRELOAD="${asan:+$asan }$so" "$b" "$d/certs/ca.pem" "$(awk '{print $2}' "$d/ports")"
