@@ -17,6 +17,8 @@
 
 #define CD_NAME "apiprobe"
 #define CD_MAX_TARGETS 4096
+/* A larger Interval (or inf) would overflow cdtime_t: one day is the most. */
+#define CD_MAX_INTERVAL_S 86400
 
 /* Targets that share an interval, probed together by one read callback.
  * Owned by collectd's read heap once registered (cd_group_free). */
@@ -144,10 +146,11 @@ static int cd_option(struct ap_target *t, const oconfig_item_t *k,
   int i;
   if(!strcasecmp(k->key, "Interval")) {
     if(k->values_num != 1 || k->values[0].type != OCONFIG_TYPE_NUMBER ||
-       !(k->values[0].value.number > 0)) {
+       !(k->values[0].value.number > 0 &&
+         k->values[0].value.number <= CD_MAX_INTERVAL_S)) {
       ERROR(CD_NAME " plugin: target \"%s\": Interval needs a positive "
-                    "number of seconds; target refused",
-            t->name);
+                    "number of seconds up to %d; target refused",
+            t->name, CD_MAX_INTERVAL_S);
       return -1;
     }
     *interval = k->values[0].value.number;
