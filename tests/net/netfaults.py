@@ -1372,20 +1372,26 @@ def group_accuracy(lab, suite, runs=7, delays=(10, 50)):
                         "[%.3f, %.3f]? (D=0 baseline probe %.3f)" % (
                             v * 1e3, lo * 1e3, hi * 1e3, cv * 1e3, clo * 1e3,
                             chi * 1e3, base * 1e3))
-                if lo <= v <= hi:
-                    return note
-                if clo <= cv <= chi:
+                if v < lo:
                     raise AssertionError(
-                        note + " - curl meets its bound: the probe is off")
-                # the path itself is off by more than the tolerance (curl,
-                # in the same runs, misses too): then the probe must read
-                # the same path as curl -w does, within the tolerance
-                if abs(v - cv) <= t:
-                    return note + " - the path is off (curl misses too); " \
-                        "the probe matches curl within %.1fms" % (t * 1e3)
+                        note + " - below the injected delay: the probe "
+                        "reads a time that cannot be")
+                if v <= hi:
+                    return note
+                # above its own bound: curl -w, measured alternately on the
+                # same path, is the reference.  A probe that reads no more
+                # than curl + tolerance is as accurate as curl on this run
+                # (the probe's D=0 baseline can be below curl's, which
+                # makes its own bound the tighter one; a shared machine
+                # can stall the userspace delay line for both tools)
+                if v <= cv + t:
+                    return note + " - above its bound but within %.1fms " \
+                        "of curl (%+.3fms): the path is off, not the " \
+                        "probe" % (t * 1e3, (v - cv) * 1e3)
                 raise AssertionError(
-                    note + " - the path is off and the probe differs from "
-                    "curl by %.3fms" % ((v - cv) * 1e3))
+                    note + " - the probe reads %.3fms more than curl "
+                    "(tolerance %.1fms): the probe is off" % (
+                        (v - cv) * 1e3, t * 1e3))
             suite.case(name, chk)
 
 
