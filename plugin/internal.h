@@ -339,19 +339,19 @@ int ap_cloud_parse_token(const char *json, size_t len,
 void ap_cloud_parse_error(const char *json, size_t len, char *type,
                           size_t typelen, char *msg, size_t msglen);
 
-/* ---- status.c ---- */
-struct ap_status_job;
+/* ---- statuspage.c ---- */
+struct ap_statuspage_job;
 /* Start fetching T's status page on a thread with EASY (a curl handle the
  * caller owns) and the trust STORE; NULL when T has none. */
-struct ap_status_job *ap_status_start(const struct ap_target *t, void *easy,
+struct ap_statuspage_job *ap_statuspage_start(const struct ap_target *t, void *easy,
                                       void *store);
 /* Wait for JOB (consumed) and fill r->status_page. */
-void ap_status_finish(struct ap_status_job *job, struct ap_result *r);
+void ap_statuspage_finish(struct ap_statuspage_job *job, struct ap_result *r);
 /* Parse a Statuspage summary.json into S. */
-void ap_status_parse(const char *body, size_t len,
-                     struct ap_status_result *s);
+void ap_statuspage_parse(const char *body, size_t len,
+                     struct ap_statuspage_result *s);
 /* Tell the verdict's reason what the status page says. */
-void ap_status_fold(struct ap_result *r);
+void ap_statuspage_fold(struct ap_result *r);
 
 /* ---- retry.c ---- */
 /* Would the official SDKs retry this outcome? */

@@ -399,7 +399,7 @@ static enum ap_code render_c(const struct ap_result *r, int pretty,
   json_object_object_add(layers, "inference", inference_json(r));
   json_object_object_add(root, "layers", layers);
   if(r->status_page.checked) {
-    const struct ap_status_result *sp = &r->status_page;
+    const struct ap_statuspage_result *sp = &r->status_page;
     struct json_object *o = json_object_new_object();
     if(o) {
       add_str(o, "state", ap_state_name(sp->state));

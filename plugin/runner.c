@@ -392,25 +392,25 @@ static double unit_random(void)
 }
 
 /* The status page's job for T, with the prober made if needed. */
-static struct ap_status_job *status_begin(struct ap_target *t)
+static struct ap_statuspage_job *status_begin(struct ap_target *t)
 {
   char err[AP_TEXT];
   if(!t->status_page)
     return NULL;
   if(!t->prober && ap_prober_new(t, &t->prober, err, sizeof(err)))
     return NULL;
-  return ap_status_start(t, ap_prober_status_easy(t->prober),
+  return ap_statuspage_start(t, ap_prober_status_easy(t->prober),
                          ap_prober_store(t->prober));
 }
 
 /* The status page folded in, then every text of R scrubbed (scrub.c):
  * the one place a probe's result is made safe to print, after the last
  * layer that can add text; the verdict copies the scrubbed reasons. */
-static void status_end(struct ap_status_job *job, struct ap_target *t,
+static void status_end(struct ap_statuspage_job *job, struct ap_target *t,
                        struct ap_result *r)
 {
   if(job)
-    ap_status_finish(job, r);
+    ap_statuspage_finish(job, r);
   ap_result_scrub(r, t->key);
   ap_cloud_scrub(t->cloud, r);
   ap_verdict_compute(r); /* folds the status page into the reason */
@@ -465,7 +465,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
   void *loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   double t0 = ap_mono_s();
-  struct ap_status_job *sj = status_begin(t);
+  struct ap_statuspage_job *sj = status_begin(t);
   enum ap_code rc = attempt(t, r, t->timeout_s);
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
@@ -557,7 +557,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
                            struct ap_result *results)
 {
   struct probe_ctx **cs = calloc(n ? n : 1, sizeof(*cs));
-  struct ap_status_job **sj = calloc(n ? n : 1, sizeof(*sj));
+  struct ap_statuspage_job **sj = calloc(n ? n : 1, sizeof(*sj));
   CURLM *multi = curl_multi_init();
   enum ap_code rc = AP_OK;
   size_t i;

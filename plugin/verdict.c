@@ -39,7 +39,7 @@ void ap_verdict_compute(struct ap_result *r)
     snprintf(v->reason, sizeof(v->reason), "%s",
              r->auth.h.reason[0] ? r->auth.h.reason : "every layer is ok");
     v->hint[0] = '\0';
-    ap_status_fold(r);
+    ap_statuspage_fold(r);
     return;
   }
   {
@@ -50,5 +50,5 @@ void ap_verdict_compute(struct ap_result *r)
                sizeof(v->reason));
     ap_strlcpy(v->hint, ap_error_hint(h->error), sizeof(v->hint));
   }
-  ap_status_fold(r);
+  ap_statuspage_fold(r);
 }

@@ -1,12 +1,12 @@
-/* fuzz_status_page.c -- a Statuspage summary.json (plugin/status.c). */
+/* fuzz_status_page.c -- a Statuspage summary.json (plugin/statuspage.c). */
 #include "fuzz.h"
 #include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  struct ap_status_result s;
+  struct ap_statuspage_result s;
   memset(&s, 0, sizeof(s));
-  ap_status_parse((const char *)data, size, &s);
+  ap_statuspage_parse((const char *)data, size, &s);
   fz_check_text(s.indicator, sizeof(s.indicator));
   fz_check_text(s.description, sizeof(s.description));
   fz_check_text(s.component_status, sizeof(s.component_status));

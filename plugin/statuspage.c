@@ -1,4 +1,4 @@
-/* status.c -- the provider's Statuspage check (--status-page URL, off by
+/* statuspage.c -- the provider's Statuspage check (--status-page URL, off by
  * default): summary.json fetched on its own thread while the live probe
  * runs, its indicator and the API component's status turned into a state,
  * and the verdict's reason told whether the provider sees an outage ("it's
@@ -95,7 +95,7 @@ static void *run(void *arg)
   return NULL;
 }
 
-struct ap_status_job *ap_status_start(const struct ap_target *t,
+struct ap_statuspage_job *ap_statuspage_start(const struct ap_target *t,
                                       void *easy, void *store)
 {
   struct status_job *j;
@@ -120,7 +120,7 @@ struct ap_status_job *ap_status_start(const struct ap_target *t,
   j->started = !pthread_create(&j->tid, NULL, run, j);
   if(!j->started)
     run(j);
-  return (struct ap_status_job *)j;
+  return (struct ap_statuspage_job *)j;
 }
 
 static enum ap_state indicator_state(const char *v)
@@ -176,8 +176,8 @@ static const char *api_component(struct json_object *root)
   return byname;
 }
 
-void ap_status_parse(const char *body, size_t len,
-                     struct ap_status_result *s)
+void ap_statuspage_parse(const char *body, size_t len,
+                     struct ap_statuspage_result *s)
 {
   struct json_tokener *tok = json_tokener_new();
   struct json_object *root = NULL, *st = NULL, *inc = NULL;
@@ -223,10 +223,10 @@ out:
     json_tokener_free(tok);
 }
 
-void ap_status_finish(struct ap_status_job *job, struct ap_result *r)
+void ap_statuspage_finish(struct ap_statuspage_job *job, struct ap_result *r)
 {
   struct status_job *j = (struct status_job *)job;
-  struct ap_status_result *s = &r->status_page;
+  struct ap_statuspage_result *s = &r->status_page;
   if(!j)
     return;
   if(j->started)
@@ -242,17 +242,17 @@ void ap_status_finish(struct ap_status_job *job, struct ap_result *r)
       snprintf(s->reason, sizeof(s->reason), "status page answered HTTP %ld",
                j->status);
   } else {
-    ap_status_parse(j->body, j->len, s);
+    ap_statuspage_parse(j->body, j->len, s);
   }
   curl_slist_free_all(j->resolve);
   free(j->body);
   free(j);
 }
 
-void ap_status_fold(struct ap_result *r)
+void ap_statuspage_fold(struct ap_result *r)
 {
   struct ap_verdict *v = &r->verdict;
-  const struct ap_status_result *s = &r->status_page;
+  const struct ap_statuspage_result *s = &r->status_page;
   const char *add = NULL;
   size_t n;
   if(!s->checked)

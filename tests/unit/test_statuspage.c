@@ -1,4 +1,4 @@
-/* test_status.c -- plugin/status.c: Statuspage summary.json to a state
+/* test_statuspage.c -- plugin/statuspage.c: Statuspage summary.json to a state
  * (indicator and the API component by id or name; unknown values never
  * ok; broken bodies unknown) and the verdict's reason ("them" or "us").
  */
@@ -62,9 +62,9 @@ static void test_parse(void **state)
   size_t i;
   (void)state;
   for(i = 0; i < N_ELEMS(rows); i++) {
-    struct ap_status_result s;
+    struct ap_statuspage_result s;
     memset(&s, 0, sizeof(s));
-    ap_status_parse(rows[i].body, strlen(rows[i].body), &s);
+    ap_statuspage_parse(rows[i].body, strlen(rows[i].body), &s);
     if(s.state != rows[i].state || strcmp(s.component_status,
                                           rows[i].component) ||
        s.incidents != rows[i].incidents)
@@ -81,20 +81,20 @@ static void test_fold(void **state)
   memset(&r, 0, sizeof(r));
   r.verdict.state = AP_STATE_CRITICAL;
   snprintf(r.verdict.reason, sizeof(r.verdict.reason), "no response");
-  ap_status_fold(&r); /* not checked: nothing */
+  ap_statuspage_fold(&r); /* not checked: nothing */
   assert_string_equal(r.verdict.reason, "no response");
   r.status_page.checked = 1;
   r.status_page.state = AP_STATE_CRITICAL;
-  ap_status_fold(&r);
+  ap_statuspage_fold(&r);
   assert_non_null(strstr(r.verdict.reason, "their side"));
   assert_int_equal(r.verdict.state, AP_STATE_CRITICAL);
   snprintf(r.verdict.reason, sizeof(r.verdict.reason), "no response");
   r.status_page.state = AP_STATE_OK;
-  ap_status_fold(&r);
+  ap_statuspage_fold(&r);
   assert_non_null(strstr(r.verdict.reason, "on this side"));
   r.verdict.state = AP_STATE_OK;
   snprintf(r.verdict.reason, sizeof(r.verdict.reason), "fine");
-  ap_status_fold(&r); /* ok and green: nothing to add */
+  ap_statuspage_fold(&r); /* ok and green: nothing to add */
   assert_string_equal(r.verdict.reason, "fine");
 }
 
@@ -107,12 +107,12 @@ static void test_parse_control_chars(void **state)
     "\\u001b]0;x\\u0007\\r\\nverdict: ok\\u0085\"},\"components\":[{\"name\":"
     "\"Claude API\",\"status\":\"operational\\u001b[1m\"}],"
     "\"incidents\":[]}";
-  struct ap_status_result s;
+  struct ap_statuspage_result s;
   const char *texts[4];
   size_t i;
   (void)state;
   memset(&s, 0, sizeof(s));
-  ap_status_parse(body, strlen(body), &s);
+  ap_statuspage_parse(body, strlen(body), &s);
   assert_non_null(strstr(s.description, "verdict: ok"));
   texts[0] = s.description;
   texts[1] = s.reason;
