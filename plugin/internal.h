@@ -507,8 +507,27 @@ const char *ap_dns_pinned(const struct ap_target *t, const char *host,
 void ap_dns_from_list(struct ap_dns_result *dns, const char *list,
                       int family);
 
-/* ---- transfer.c: libcurl setup and callbacks ---- */
+/* ---- wipe.c: secrets wiped before their memory is freed ---- */
 struct curl_slist;
+/* LINE appended to L (a copy); *FAILED set when out of memory, and then
+ * (or when *FAILED is set already) L comes back unchanged. Every header
+ * list goes through these and ap_wipe_slist_free, none through a plain
+ * curl_slist_append/curl_slist_free_all: a line may hold a secret. */
+struct curl_slist *ap_wipe_slist_append(struct curl_slist *l,
+                                        const char *line, int *failed);
+/* "NAME: VALUE" appended to L, built in a buffer wiped after; a line
+ * longer than a secret allows is refused (*FAILED), never cut. */
+struct curl_slist *ap_wipe_slist_header(struct curl_slist *l, int *failed,
+                                        const char *name, const char *value);
+/* Wipes every string of L, then frees L. NULL is fine. */
+void ap_wipe_slist_free(struct curl_slist *l);
+/* curl_global_init(FLAGS) with allocator functions that wipe every block
+ * libcurl frees or moves (its request buffer holds the key). Only the
+ * process's first initialiser of libcurl sets them: later calls only
+ * count. 0, or -1 when libcurl cannot initialise. */
+int ap_wipe_curl_init(long flags);
+
+/* ---- transfer.c: libcurl setup and callbacks ---- */
 /* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
  * https only, no signals, no redirects, a fresh connection closed after,
  * addresses pinned by RESOLVE, no libcurl CA paths (our store is set in

@@ -33,7 +33,7 @@ struct ap_prober {
 enum ap_code ap_global_init(void)
 {
   const curl_version_info_data *vi;
-  if(curl_global_init(CURL_GLOBAL_DEFAULT))
+  if(ap_wipe_curl_init(CURL_GLOBAL_DEFAULT))
     return AP_E_INTERNAL;
   vi = curl_version_info(CURLVERSION_NOW);
   /* the tls layer reads OpenSSL objects out of libcurl */
@@ -49,14 +49,6 @@ void ap_global_cleanup(void)
   curl_global_cleanup();
 }
 
-static void slist_wipe_free(struct curl_slist *l)
-{
-  struct curl_slist *i;
-  for(i = l; i; i = i->next)
-    OPENSSL_cleanse(i->data, strlen(i->data));
-  curl_slist_free_all(l);
-}
-
 void ap_prober_free(struct ap_prober *p)
 {
   if(!p)
@@ -67,7 +59,7 @@ void ap_prober_free(struct ap_prober *p)
     curl_easy_cleanup(p->status_easy);
   ap_tls_store_free(p->store);
   ap_leaf_cache_clear(&p->leaf);
-  slist_wipe_free(p->headers);
+  ap_wipe_slist_free(p->headers);
   if(p->body)
     OPENSSL_cleanse(p->body, p->body_cap);
   free(p->body);
@@ -91,17 +83,6 @@ void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
   *store = t->prober ? t->prober->store : NULL;
 }
 
-static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
-                                    int *failed)
-{
-  struct curl_slist *n = curl_slist_append(l, s);
-  if(!n) {
-    *failed = 1;
-    return l;
-  }
-  return n;
-}
-
 /* The request headers: the key, the provider's version, accept, agent. */
 static int prober_headers(struct ap_prober *p, const struct ap_target *t)
 {
@@ -113,16 +94,17 @@ static int prober_headers(struct ap_prober *p, const struct ap_target *t)
   else
     line[0] = '\0';
   if(line[0])
-    p->headers = slist_add(p->headers, line, &failed);
+    p->headers = ap_wipe_slist_append(p->headers, line, &failed);
   OPENSSL_cleanse(line, sizeof(line));
   if(pr->version_header) {
     snprintf(line, sizeof(line), "%s: %s", pr->version_header,
              t->anthropic_version);
-    p->headers = slist_add(p->headers, line, &failed);
+    p->headers = ap_wipe_slist_append(p->headers, line, &failed);
   }
-  p->headers = slist_add(p->headers, "accept: application/json", &failed);
-  p->headers = slist_add(p->headers, "user-agent: apiprobe/" AP_VERSION,
-                         &failed);
+  p->headers =
+    ap_wipe_slist_append(p->headers, "accept: application/json", &failed);
+  p->headers = ap_wipe_slist_append(
+    p->headers, "user-agent: apiprobe/" AP_VERSION, &failed);
   return failed ? -1 : 0;
 }
 
@@ -186,7 +168,7 @@ void ap_transfer_wipe(struct ap_transfer *x)
 {
   if(x->p && x->p->body)
     OPENSSL_cleanse(x->p->body, x->body_len);
-  slist_wipe_free(x->cloud_hdrs);
+  ap_wipe_slist_free(x->cloud_hdrs);
   x->cloud_hdrs = NULL;
 }
 
@@ -323,11 +305,11 @@ int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
   int i, failed = 0;
   if(pinned) {
     for(i = 0; i < t->resolve_count; i++)
-      *res = slist_add(*res, t->resolve[i], &failed);
+      *res = ap_wipe_slist_append(*res, t->resolve[i], &failed);
     return failed ? -1 : 0;
   }
   snprintf(entry, sizeof(entry), "-%s:%d", host, port);
-  *res = slist_add(*res, entry, &failed);
+  *res = ap_wipe_slist_append(*res, entry, &failed);
   used = (size_t)snprintf(entry, sizeof(entry), "%s:%d:", host, port);
   for(i = 0; i < dns->address_count && used < sizeof(entry); i++) {
     int v6 = strchr(dns->addresses[i], ':') != NULL;
@@ -335,7 +317,7 @@ int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
                              "%s%s%s%s", i ? "," : "", v6 ? "[" : "",
                              dns->addresses[i], v6 ? "]" : "");
   }
-  *res = slist_add(*res, entry, &failed);
+  *res = ap_wipe_slist_append(*res, entry, &failed);
   return failed ? -1 : 0;
 }
 
@@ -348,10 +330,10 @@ int ap_transfer_cloud(struct ap_transfer *x, double budget,
                       x->p->store, resolve, proxy, &x->cloud_hdrs,
                       &x->cloud_body))
     return -1;
-  x->cloud_hdrs = slist_add(x->cloud_hdrs, "accept: application/json",
-                            &failed);
-  x->cloud_hdrs = slist_add(x->cloud_hdrs, "user-agent: apiprobe/" AP_VERSION,
-                            &failed);
+  x->cloud_hdrs =
+    ap_wipe_slist_append(x->cloud_hdrs, "accept: application/json", &failed);
+  x->cloud_hdrs = ap_wipe_slist_append(
+    x->cloud_hdrs, "user-agent: apiprobe/" AP_VERSION, &failed);
   if(failed) {
     ap_layer_fail(x->r, AP_LAYER_AUTH, AP_ERR_AUTH_UNEXPECTED,
                   "out of memory");
