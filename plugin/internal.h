@@ -136,6 +136,23 @@ const char *ap_dns_rcode_name(int rcode);
 /* Path MTU, MSS and smoothed RTT of the connected TCP socket FD into TCP
  * (left as they are when FD is not a connected TCP socket). 0 on success. */
 int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp);
+/* The sockets libcurl holds open for one transfer (happy eyeballs may
+ * open several): told of each it opens (its sockopt callback) and of each
+ * it closes (its closesocket callback), so TCP_INFO is only ever read
+ * from a socket still open for this transfer, never from a number that a
+ * closed one left free and another thread's (or another target's) socket
+ * took since. The caller zeroes it per transfer. */
+struct ap_tcp_socks {
+  int fd[8];
+  int n;
+};
+/* FD opened for the transfer (kept when there is room: at most 8). */
+void ap_tcp_socks_opened(struct ap_tcp_socks *s, int fd);
+/* FD is being closed: forgotten. */
+void ap_tcp_socks_closed(struct ap_tcp_socks *s, int fd);
+/* TCP_INFO from the newest connected socket still held, into TCP;
+ * 0 when one was read, -1 when none is connected. */
+int ap_tcp_socks_read(const struct ap_tcp_socks *s, struct ap_tcp_result *tcp);
 /* When DNS has both IPv4 and IPv6 addresses, connect to the first of each
  * family at PORT at once, on a thread, for at most TIMEOUT_S; else NULL.
  * Finish waits for it and fills TCP->families (consumes JOB). */
@@ -563,8 +580,6 @@ struct ap_transfer {
   double curl_start;           /* mono */
   int proxy_tls;               /* the proxy URL is https:// */
   int proxy_tls_seen;          /* its TLS context went by (the first) */
-  int socks[4];                /* sockets libcurl opened, for TCP_INFO */
-  int nsocks;
   struct curl_slist *cloud_hdrs; /* bedrock/vertex: signed, wiped at end */
   const char *cloud_body;      /* bedrock/vertex: the POST body */
   char errbuf[AP_ERRBUF];

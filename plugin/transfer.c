@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 _Static_assert(AP_ERRBUF == CURL_ERROR_SIZE, "curl's error buffer size");
 
@@ -25,6 +26,7 @@ struct ap_prober {
   void *store;                 /* X509_STORE * */
   struct curl_slist *headers;  /* holds the key: wiped on free */
   struct ap_leaf_cache leaf;   /* names of the last certificate */
+  struct ap_tcp_socks socks;   /* the sockets libcurl holds for easy */
   CURL *status_easy;           /* the status page's transfer, if any */
   char *body;                  /* grown to what answers need (<= 64 KiB) */
   size_t body_cap;
@@ -266,20 +268,29 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t size,
   return 0;
 }
 
-/* Remember each socket libcurl opens (happy eyeballs may open two). */
+/* Remember each socket libcurl opens (happy eyeballs may open two)... */
 static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
 {
-  struct ap_transfer *x = ud;
-  if(purpose == CURLSOCKTYPE_IPCXN &&
-     x->nsocks < (int)(sizeof(x->socks) / sizeof(x->socks[0])))
-    x->socks[x->nsocks++] = (int)fd;
+  struct ap_prober *p = ud;
+  if(purpose == CURLSOCKTYPE_IPCXN)
+    ap_tcp_socks_opened(&p->socks, (int)fd);
   return CURL_SOCKOPT_OK;
+}
+
+/* ... and forget each it closes (a happy-eyeballs loser, the connection
+ * at the end). Its data is the prober, which outlives the easy handle's
+ * connections (FORBID_REUSE closes them within the transfer; cleanup
+ * closes any left before the prober is freed). Closing is ours to do. */
+static int on_closesocket(void *ud, curl_socket_t fd)
+{
+  struct ap_prober *p = ud;
+  ap_tcp_socks_closed(&p->socks, (int)fd);
+  return close((int)fd);
 }
 
 static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
 {
   struct ap_transfer *x = ud;
-  int i;
   /* an https:// proxy's own TLS comes first: libcurl verifies it (its CA
    * from --ca-file or the default bundle); ours is the API's, inside */
   if(x->proxy_tls && !x->proxy_tls_seen) {
@@ -289,9 +300,7 @@ static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
   x->tls_started_at = ap_mono_s();
   /* TCP is up: read its MTU now, so it shows even if TLS then fails
    * (the established one of the sockets opened) */
-  for(i = x->nsocks - 1; i >= 0; i--)
-    if(!ap_tcp_sockinfo(x->socks[i], &x->r->tcp))
-      break;
+  ap_tcp_socks_read(&x->p->socks, &x->r->tcp);
   return ap_tls_ctx_cb(curl, sslctx, &x->tls) ? CURLE_SSL_CERTPROBLEM
                                                : CURLE_OK;
 }
@@ -379,7 +388,9 @@ static void setup_callbacks(CURL *e, struct ap_transfer *x, int proxied)
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
   curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
-  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, x);
+  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, x->p);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, x->p);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -411,6 +422,9 @@ void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
 {
   CURL *e = x->p->easy;
   const struct ap_target *t = x->t;
+  /* FORBID_REUSE: no socket outlives a transfer; never trust one that
+   * did without a word to on_closesocket */
+  memset(&x->p->socks, 0, sizeof(x->p->socks));
   ap_curl_base(e, t->url, proxy, resolve);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER,
                    x->cloud_hdrs ? x->cloud_hdrs : x->p->headers);
