@@ -258,7 +258,6 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
   c = calloc(1, sizeof(*c));
   if(!c) {
     cannot_probe(NULL, r, "out of memory");
-    ap_verdict_compute(r);
     *prc = AP_E_NOMEM;
     return NULL;
   }
@@ -345,7 +344,8 @@ static void path_after(struct probe_ctx *c)
     c->r->total_s += ap_mono_s() - t;
 }
 
-/* The last judges, then the verdict, computed once for this attempt. */
+/* The attempt's last judges (the other family, the path); the verdict
+ * waits for the probe's end (finish). */
 static void end(struct probe_ctx *c)
 {
   if(!c)
@@ -365,7 +365,6 @@ static void end(struct probe_ctx *c)
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - c->t0;
-  ap_verdict_compute(c->r);
   ap_transfer_wipe(&c->x);
   free(c);
 }
@@ -403,17 +402,22 @@ static struct ap_statuspage_job *status_begin(struct ap_target *t)
                          ap_prober_store(t->prober));
 }
 
-/* The status page folded in, then every text of R scrubbed (scrub.c):
- * the one place a probe's result is made safe to print, after the last
- * layer that can add text; the verdict copies the scrubbed reasons. */
-static void status_end(struct ap_statuspage_job *job, struct ap_target *t,
-                       struct ap_result *r)
+/* The end of every probe: the face's thresholds judge the metrics (the
+ * last judge), the status page is folded in, every text of R is scrubbed
+ * (scrub.c: the one place a probe's result is made safe to print, after
+ * the last layer that can add text), and then the verdict is computed,
+ * the one time it is: it copies the scrubbed reasons and the status
+ * page's word. */
+static void finish(struct ap_statuspage_job *job, struct ap_target *t,
+                   struct ap_result *r)
 {
+  if(t->thresholds)
+    ap_thresholds_judge(t->thresholds, r);
   if(job)
     ap_statuspage_finish(job, r);
   ap_result_scrub(r, t->key);
   ap_cloud_scrub(t->cloud, r);
-  ap_verdict_compute(r); /* folds the status page into the reason */
+  ap_verdict_compute(r);
 }
 
 /* Sleep DELAY seconds (through signals). */
@@ -431,8 +435,9 @@ static void pause_s(double delay)
 static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
                                double t0, enum ap_code rc)
 {
-  struct ap_verdict first = r->verdict;
+  struct ap_verdict first;
   int n = 1;
+  ap_verdict_of(r, &first);
   while(rc == AP_OK && n <= t->retries && ap_retry_transient(r)) {
     double delay = ap_retry_delay(r, n - 1, unit_random());
     double left = t->timeout_s - (ap_mono_s() - t0) - delay;
@@ -450,15 +455,13 @@ static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
 }
 
 /* The layers after auth, each n/a unless asked for: --model (free) and
- * --canary (tokens), on the probe's settings (model.c, inference.c); the
- * verdict again with them. */
+ * --canary (tokens), on the probe's settings (model.c, inference.c). */
 static void after_auth(struct ap_target *t, struct ap_result *r, double t0)
 {
   /* within the same --timeout: a host's read or item stays bounded */
   double deadline = t0 + t->timeout_s;
   ap_model_run(t, r, deadline);
   ap_inference_run(t, r, deadline);
-  ap_verdict_compute(r);
 }
 
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
@@ -470,7 +473,7 @@ enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
   if(t->retries)
     rc = retry_loop(t, r, t0, rc);
   after_auth(t, r, t0);
-  status_end(sj, t, r);
+  finish(sj, t, r);
   ap_locale_leave(loc);
   return rc;
 }
@@ -590,7 +593,7 @@ enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
     if(targets[i]->retries)
       retry_loop(targets[i], &results[i], t0, AP_OK);
     after_auth(targets[i], &results[i], t0);
-    status_end(sj[i], targets[i], &results[i]);
+    finish(sj[i], targets[i], &results[i]);
   }
   curl_multi_cleanup(multi);
   free(cs);
