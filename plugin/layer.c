@@ -30,6 +30,7 @@ struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
     return &r->inference.h;
   case AP_LAYER_AUTH:
   case AP_LAYER_COUNT:
+  case AP_LAYER_ANY:
     break;
   }
   return &r->auth.h;
