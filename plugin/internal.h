@@ -525,6 +525,13 @@ struct curl_slist;
  * the SSL_CTX callback), PROXY ("" = none). */
 void ap_curl_base(void *easy, const char *url, const char *proxy,
                   struct curl_slist *resolve);
+/* What every request to T's API shares, probe or follow-up: T's address
+ * family, TLS floor and verification, the CA for an https:// PROXY, the
+ * proxy's CONNECT answer kept out of the headers, and the timeouts
+ * (TOTAL_S, connect CONN_S bounded by it), in whole milliseconds rounded
+ * up. */
+void ap_curl_target(void *easy, const struct ap_target *t, const char *proxy,
+                    double total_s, double conn_s);
 /* The handles a target keeps between probes (T->prober). */
 enum ap_code ap_prober_new(const struct ap_target *t, struct ap_prober **pp,
                            char *err, size_t errlen);
