@@ -153,16 +153,6 @@ int ap_cloud_region_ok(const char *r)
   return 1;
 }
 
-int ap_cloud_set_dup(char **dst, const char *v)
-{
-  char *c = strdup(v);
-  if(!c)
-    return -1;
-  free(*dst);
-  *dst = c;
-  return 0;
-}
-
 /* T's region (--region, the cloud's variables, its default) checked and
  * kept, then its model. AP_OK or an error with ERR. */
 static enum ap_code cloud_region_model(struct ap_target *t,
@@ -185,9 +175,9 @@ static enum ap_code cloud_region_model(struct ap_target *t,
     snprintf(err, errlen, "--region: '%.60s' is not a region name", region);
     return AP_E_CONFIG;
   }
-  if((region != t->region && ap_cloud_set_dup(&t->region, region)) ||
-     ap_cloud_set_dup(&t->cloud_model, t->model_count ? t->models[0]
-                                                      : ops->default_model)) {
+  if((region != t->region && ap_str_set(&t->region, region)) ||
+     ap_str_set(&t->cloud_model,
+                t->model_count ? t->models[0] : ops->default_model)) {
     snprintf(err, errlen, "out of memory");
     return AP_E_NOMEM;
   }
