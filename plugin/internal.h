@@ -626,7 +626,7 @@ const char *ap_transfer_body(const struct ap_transfer *x);
 /* The end of X: the body wiped, the signed headers wiped and freed. */
 void ap_transfer_wipe(struct ap_transfer *x);
 
-/* ---- runner.c ---- */
+/* ---- layer.c: the initial result ---- */
 /* The result before any layer ran: every layer skipped (proxy n/a), every
  * measurement unknown (NAN, -1), T's names copied (T may be NULL). */
 void ap_result_init(struct ap_result *r, const struct ap_target *t);
