@@ -343,6 +343,7 @@ static enum ap_error cloud_accepted(const struct ap_answer *a,
                                     struct ap_auth_result *auth)
 {
   struct json_object *root = ap_cloud_json(a->body, a->body_len), *v = NULL;
+  char reason[AP_TEXT];
   int n = -1;
   if(!root)
     return AP_ERR_HTTP_NOT_API;
@@ -350,12 +351,11 @@ static enum ap_error cloud_accepted(const struct ap_answer *a,
      json_object_is_type(v, json_type_int))
     n = json_object_get_int(v);
   json_object_put(root);
-  auth->h.state = AP_STATE_OK;
-  auth->h.error = AP_ERR_NONE;
-  snprintf(auth->h.reason, sizeof(auth->h.reason),
+  snprintf(reason, sizeof(reason),
            "credentials and model access accepted (HTTP %ld, "
            "count-tokens: %d input tokens)",
            a->status, n);
+  ap_head_set(&auth->h, AP_STATE_OK, AP_ERR_NONE, reason);
   return AP_ERR_NONE;
 }
 
@@ -364,7 +364,7 @@ enum ap_error ap_cloud_classify(const struct ap_answer *a,
                                 struct ap_auth_result *auth)
 {
   const struct ap_cloud_ops *ops = cloud_ops(a->provider);
-  char type[64], msg[160];
+  char type[64], msg[160], reason[AP_TEXT];
   enum ap_error e;
 
   if(!ops)
@@ -385,10 +385,9 @@ enum ap_error ap_cloud_classify(const struct ap_answer *a,
   }
   e = ops->error(type, msg, a->status);
   ap_strlcpy(auth->error_type, type, sizeof(auth->error_type));
-  auth->h.state = ap_error_state(e);
-  auth->h.error = e;
-  snprintf(auth->h.reason, sizeof(auth->h.reason), "%ld %s: %s", a->status,
+  snprintf(reason, sizeof(reason), "%ld %s: %s", a->status,
            type[0] ? type : "error", msg[0] ? msg : "(no message)");
+  ap_head_set(&auth->h, ap_error_state(e), e, reason);
   return AP_ERR_NONE;
 }
 
