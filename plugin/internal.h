@@ -704,7 +704,11 @@ struct ap_stream {
   char error_type[64];   /* an error event's type */
   char reason[AP_TEXT];  /* why the stream failed */
 };
+/* ---- stream.c: what the canary's stream says ---- */
 void ap_stream_init(struct ap_stream *s, int provider, double sent_at);
+/* S fails with E: its reason WHAT[: DETAIL (cleaned)]; returns E. */
+enum ap_error ap_stream_fail(struct ap_stream *s, enum ap_error e,
+                             const char *what, const char *detail);
 /* One event (TYPE as the SSE said, DATA of LEN bytes) at mono time NOW.
  * Returns AP_ERR_NONE to go on (S->done tells the end), or the inference
  * error that ends the stream (S->reason says why). */
@@ -718,6 +722,17 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r,
                       double deadline);
 /* Less than this left of --timeout: a follow-up is not started. */
 #define AP_FOLLOWUP_MIN_S 0.2
+
+/* ---- canary_memo.c: one canary per --canary-interval ---- */
 void ap_canary_memo_free(struct ap_canary_memo *m);
+/* Within --canary-interval of the last run of T's canary (or while
+ * another process runs it): IN gets that result, marked reused, and 1
+ * is returned. Else T's slot is claimed for this run (0). */
+int ap_canary_memo_claim(struct ap_target *t, struct ap_inference_result *in,
+                         double now);
+/* The claim released; with IN (NULL: nothing ran) kept as the run of
+ * time AT. */
+void ap_canary_memo_keep(struct ap_target *t,
+                         const struct ap_inference_result *in, double at);
 
 #endif
