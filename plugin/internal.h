@@ -14,6 +14,9 @@
 /* ---- provider.c: one row per provider ---- */
 #define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
 struct ap_cloud_ops;
+struct ap_ratelimit;
+struct ap_answer;
+struct ap_auth_result;
 struct ap_provider_row {
   int id;                      /* enum ap_provider */
   const char *name;            /* --provider NAME, result's provider */
@@ -24,6 +27,14 @@ struct ap_provider_row {
   const char *auth_header;     /* "name: " the key follows, NULL none */
   const char *version_header;  /* its value is --anthropic-version */
   const char *ratelimit_prefix; /* the rate-limit header family */
+  /* its parser: the header named PREFIX+REST with value V into RL (NOW:
+   * wall seconds), NULL none */
+  void (*ratelimit)(struct ap_ratelimit *rl, const char *rest, const char *v,
+                    double now);
+  /* the error classifier of its answers (like ap_auth_classify; TYPE the
+   * x-amzn-ErrorType header's type, "" none), NULL: no auth layer */
+  enum ap_error (*classify)(const struct ap_answer *a, const char *type,
+                            struct ap_auth_result *auth);
   int auth_layer;              /* 0: the status alone decides (https) */
   int time_signed;             /* requests signed with the clock */
   double signed_window_s;      /* how long such a signature holds */
@@ -39,6 +50,8 @@ struct ap_provider_row {
 };
 /* The row of provider ID (the first row for an unknown id). */
 const struct ap_provider_row *ap_provider(int id);
+/* Row I of the table, NULL past the end. */
+const struct ap_provider_row *ap_provider_at(size_t i);
 /* The row named NAME (case-insensitive), NULL when none. */
 const struct ap_provider_row *ap_provider_by_name(const char *name);
 
@@ -283,6 +296,12 @@ struct ap_headers {
 void ap_headers_init(struct ap_headers *h);
 /* Every rate limit unknown (NAN). */
 void ap_ratelimit_init(struct ap_ratelimit *rl);
+/* The rate-limit header families (the provider table's parsers): the
+ * header PREFIX+REST with value V into RL; NOW wall seconds. */
+void ap_ratelimit_anthropic(struct ap_ratelimit *rl, const char *rest,
+                            const char *v, double now);
+void ap_ratelimit_openai(struct ap_ratelimit *rl, const char *rest,
+                         const char *v, double now);
 /* Feed one raw header line (with or without CRLF). A status line resets
  * the captured headers (a later response replaces an earlier one). NOW is
  * the local wall clock (for Date and HTTP-date retry-after). */
@@ -582,6 +601,18 @@ void ap_wipe_slist_free(struct curl_slist *l);
 int ap_wipe_curl_init(long flags);
 
 /* ---- transfer.c: libcurl setup and callbacks ---- */
+/* The handles a target keeps between probes (prober.c makes and frees
+ * them; transfer.c uses them). */
+struct ap_prober {
+  void *easy;                  /* CURL * */
+  void *store;                 /* X509_STORE * */
+  struct curl_slist *headers;  /* holds the key: wiped on free */
+  struct ap_leaf_cache leaf;   /* names of the last certificate */
+  struct ap_tcp_socks socks;   /* the sockets libcurl holds for easy */
+  void *status_easy;           /* CURL *: the status page's, if any */
+  char *body;                  /* grown to what answers need (<= 64 KiB) */
+  size_t body_cap;
+};
 /* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
  * https only, no signals, no redirects, a fresh connection closed after,
  * addresses pinned by RESOLVE, no libcurl CA paths (our store is set in
@@ -738,7 +769,11 @@ struct ap_stream {
   char error_type[64];   /* an error event's type */
   char reason[AP_TEXT];  /* why the stream failed */
 };
+/* ---- stream.c: what the canary's stream says ---- */
 void ap_stream_init(struct ap_stream *s, int provider, double sent_at);
+/* S fails with E: its reason WHAT[: DETAIL (cleaned)]; returns E. */
+enum ap_error ap_stream_fail(struct ap_stream *s, enum ap_error e,
+                             const char *what, const char *detail);
 /* One event (TYPE as the SSE said, DATA of LEN bytes) at mono time NOW.
  * Returns AP_ERR_NONE to go on (S->done tells the end), or the inference
  * error that ends the stream (S->reason says why). */
@@ -752,6 +787,17 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r,
                       double deadline);
 /* Less than this left of --timeout: a follow-up is not started. */
 #define AP_FOLLOWUP_MIN_S 0.2
+
+/* ---- canary_memo.c: one canary per --canary-interval ---- */
 void ap_canary_memo_free(struct ap_canary_memo *m);
+/* Within --canary-interval of the last run of T's canary (or while
+ * another process runs it): IN gets that result, marked reused, and 1
+ * is returned. Else T's slot is claimed for this run (0). */
+int ap_canary_memo_claim(struct ap_target *t, struct ap_inference_result *in,
+                         double now);
+/* The claim released; with IN (NULL: nothing ran) kept as the run of
+ * time AT. */
+void ap_canary_memo_keep(struct ap_target *t,
+                         const struct ap_inference_result *in, double at);
 
 #endif
