@@ -20,6 +20,15 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
 enum ap_code ap_render_prom(const struct ap_result *rs, size_t n,
                             char **pout);
 
+struct ap_thresholds;
+/* R's metrics as Nagios performance data, one item per row of the metric
+ * table in order, space-separated: NAME=VALUE[UOM];WARN;CRIT;MIN;MAX, "U"
+ * for a value not measured, WARN and CRIT the ranges of TH as given (TH
+ * NULL: none). Into a new string (caller frees); AP_E_NOMEM on failure. */
+enum ap_code ap_render_perfdata(const struct ap_result *r,
+                                const struct ap_thresholds *th,
+                                char **pout);
+
 /* ---- metrics: one table every face maps from (plugin/metrics.c) ------- */
 
 /* How Prometheus shows a row's value. */
