@@ -195,6 +195,7 @@ static void test_each_row_in_json(void **state)
   char *text = NULL;
   size_t i;
   (void)state;
+  mv_check_list();
   mv_fill(&r, "x");
   assert_int_equal(ap_render_json(&r, 0, &text), AP_OK);
   root = json_tokener_parse(text);
@@ -226,6 +227,7 @@ static void test_each_row_in_perfdata(void **state)
   const char *p;
   size_t i;
   (void)state;
+  mv_check_list();
   mv_fill(&r, "x");
   assert_int_equal(ap_render_perfdata(&r, NULL, &text), AP_OK);
   for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
