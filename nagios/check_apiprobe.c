@@ -380,6 +380,7 @@ int main(int argc, char **argv)
     nc.th.rate_limited_state = nc.rl_state;
   if(nc.ol_set)
     nc.th.overloaded_state = nc.ol_state;
+  ap_target_use_thresholds(&t, &nc.th);
   if(ap_global_init()) {
     ap_target_free(&t);
     return unknown("cannot initialise libcurl with OpenSSL");
@@ -390,7 +391,6 @@ int main(int argc, char **argv)
   alarm((unsigned)t.timeout_s + 2);
   ap_probe_run(&t, &r);
   alarm(0);
-  ap_thresholds_apply(&nc.th, &r);
   {
     char line[AP_TEXT * 2];
     ap_verdict_line(&r, 0, line, sizeof(line));

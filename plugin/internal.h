@@ -356,6 +356,11 @@ void ap_statuspage_parse(const char *body, size_t len,
 /* Tell the verdict's reason what the status page says. */
 void ap_statuspage_fold(struct ap_result *r);
 
+/* ---- thresholds.c ---- */
+/* Judge R's metrics and the auth states by TH: the layers only (the
+ * runner computes the verdict after it). */
+void ap_thresholds_judge(const struct ap_thresholds *th, struct ap_result *r);
+
 /* ---- retry.c ---- */
 /* Would the official SDKs retry this outcome? */
 int ap_retry_transient(const struct ap_result *r);
@@ -380,7 +385,12 @@ void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
                    const char *reason);
 struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
                                           enum ap_layer l);
-/* Compute r->verdict from the layers. */
+/* The verdict the layers of R give, into V (R unchanged): what a retry
+ * asks of an attempt. */
+void ap_verdict_of(const struct ap_result *r, struct ap_verdict *v);
+/* Set r->verdict from the layers, with the status page's word folded into
+ * its reason: once per probe, after every judge ran (runner.c), and by
+ * unit tests. */
 void ap_verdict_compute(struct ap_result *r);
 
 /* ---- scrub.c ---- */
@@ -518,6 +528,13 @@ struct curl_slist;
  * the SSL_CTX callback), PROXY ("" = none). */
 void ap_curl_base(void *easy, const char *url, const char *proxy,
                   struct curl_slist *resolve);
+/* What every request to T's API shares, probe or follow-up: T's address
+ * family, TLS floor and verification, the CA for an https:// PROXY, the
+ * proxy's CONNECT answer kept out of the headers, and the timeouts
+ * (TOTAL_S, connect CONN_S bounded by it), in whole milliseconds rounded
+ * up. */
+void ap_curl_target(void *easy, const struct ap_target *t, const char *proxy,
+                    double total_s, double conn_s);
 /* The handles a target keeps between probes (T->prober). */
 enum ap_code ap_prober_new(const struct ap_target *t, struct ap_prober **pp,
                            char *err, size_t errlen);

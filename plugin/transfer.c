@@ -423,6 +423,24 @@ static void setup_tls(CURL *e, const struct ap_target *t)
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
 }
 
+void ap_curl_target(void *easy, const struct ap_target *t, const char *proxy,
+                    double total_s, double conn_s)
+{
+  CURL *e = easy;
+  curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(e, CURLOPT_IPRESOLVE,
+                   t->ip_family == 4   ? CURL_IPRESOLVE_V4
+                   : t->ip_family == 6 ? CURL_IPRESOLVE_V6
+                                       : CURL_IPRESOLVE_WHATEVER);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms_of(total_s));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   ms_of(conn_s < total_s ? conn_s : total_s));
+  setup_tls(e, t);
+  if(!strncasecmp(proxy, "https://", 8) && t->ca_file)
+    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, t->ca_file);
+}
+
 void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
                        const char *proxy, double remaining,
                        double conn_budget)
@@ -430,21 +448,13 @@ void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
   CURL *e = x->p->easy;
   const struct ap_target *t = x->t;
   ap_curl_base(e, t->url, proxy, resolve);
+  ap_curl_target(e, t, proxy, remaining, conn_budget);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER,
                    x->cloud_hdrs ? x->cloud_hdrs : x->p->headers);
   if(x->cloud_body)
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->cloud_body);
-  curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
   curl_easy_setopt(e, CURLOPT_PROXYHEADER, NULL);
-  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
-  curl_easy_setopt(e, CURLOPT_IPRESOLVE,
-                   t->ip_family == 4   ? CURL_IPRESOLVE_V4
-                   : t->ip_family == 6 ? CURL_IPRESOLVE_V6
-                                       : CURL_IPRESOLVE_WHATEVER);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms_of(remaining));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms_of(conn_budget));
-  setup_tls(e, t);
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)AP_BODY_MAX);
   /* answers are small: a 4 KiB receive buffer instead of 16 KiB per handle
    * (a resident host keeps one handle per target) */
@@ -452,8 +462,6 @@ void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
   curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
   x->proxy_tls = !strncasecmp(proxy, "https://", 8);
-  if(x->proxy_tls && t->ca_file)
-    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, t->ca_file);
   setup_callbacks(e, x, *proxy != '\0');
 }
 
