@@ -153,16 +153,6 @@ int ap_cloud_region_ok(const char *r)
   return 1;
 }
 
-int ap_cloud_set_dup(char **dst, const char *v)
-{
-  char *c = strdup(v);
-  if(!c)
-    return -1;
-  free(*dst);
-  *dst = c;
-  return 0;
-}
-
 /* T's region (--region, the cloud's variables, its default) checked and
  * kept, then its model. AP_OK or an error with ERR. */
 static enum ap_code cloud_region_model(struct ap_target *t,
@@ -185,9 +175,9 @@ static enum ap_code cloud_region_model(struct ap_target *t,
     snprintf(err, errlen, "--region: '%.60s' is not a region name", region);
     return AP_E_CONFIG;
   }
-  if((region != t->region && ap_cloud_set_dup(&t->region, region)) ||
-     ap_cloud_set_dup(&t->cloud_model, t->model_count ? t->models[0]
-                                                      : ops->default_model)) {
+  if((region != t->region && ap_str_set(&t->region, region)) ||
+     ap_str_set(&t->cloud_model,
+                t->model_count ? t->models[0] : ops->default_model)) {
     snprintf(err, errlen, "out of memory");
     return AP_E_NOMEM;
   }
@@ -353,6 +343,7 @@ static enum ap_error cloud_accepted(const struct ap_answer *a,
                                     struct ap_auth_result *auth)
 {
   struct json_object *root = ap_cloud_json(a->body, a->body_len), *v = NULL;
+  char reason[AP_TEXT];
   int n = -1;
   if(!root)
     return AP_ERR_HTTP_NOT_API;
@@ -360,12 +351,11 @@ static enum ap_error cloud_accepted(const struct ap_answer *a,
      json_object_is_type(v, json_type_int))
     n = json_object_get_int(v);
   json_object_put(root);
-  auth->h.state = AP_STATE_OK;
-  auth->h.error = AP_ERR_NONE;
-  snprintf(auth->h.reason, sizeof(auth->h.reason),
+  snprintf(reason, sizeof(reason),
            "credentials and model access accepted (HTTP %ld, "
            "count-tokens: %d input tokens)",
            a->status, n);
+  ap_head_set(&auth->h, AP_STATE_OK, AP_ERR_NONE, reason);
   return AP_ERR_NONE;
 }
 
@@ -374,7 +364,7 @@ enum ap_error ap_cloud_classify(const struct ap_answer *a,
                                 struct ap_auth_result *auth)
 {
   const struct ap_cloud_ops *ops = cloud_ops(a->provider);
-  char type[64], msg[160];
+  char type[64], msg[160], reason[AP_TEXT];
   enum ap_error e;
 
   if(!ops)
@@ -395,10 +385,9 @@ enum ap_error ap_cloud_classify(const struct ap_answer *a,
   }
   e = ops->error(type, msg, a->status);
   ap_strlcpy(auth->error_type, type, sizeof(auth->error_type));
-  auth->h.state = ap_error_state(e);
-  auth->h.error = e;
-  snprintf(auth->h.reason, sizeof(auth->h.reason), "%ld %s: %s", a->status,
+  snprintf(reason, sizeof(reason), "%ld %s: %s", a->status,
            type[0] ? type : "error", msg[0] ? msg : "(no message)");
+  ap_head_set(&auth->h, ap_error_state(e), e, reason);
   return AP_ERR_NONE;
 }
 

@@ -357,7 +357,7 @@ static enum ap_code vertex_finish(struct ap_target *t, char *err,
                             "service account file with project_id)");
       return AP_E_CONFIG;
     }
-    if(ap_cloud_set_dup(&t->project, project)) {
+    if(ap_str_set(&t->project, project)) {
       snprintf(err, errlen, "out of memory");
       return AP_E_NOMEM;
     }

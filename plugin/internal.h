@@ -42,13 +42,37 @@ const struct ap_provider_row *ap_provider(int id);
 /* The row named NAME (case-insensitive), NULL when none. */
 const struct ap_provider_row *ap_provider_by_name(const char *name);
 
+/* ---- target.c ---- */
+/* *FIELD replaced by a copy of VALUE (the old one freed); -1 when out of
+ * memory (*FIELD unchanged). */
+int ap_str_set(char **field, const char *value);
+
 /* ---- url.c: small URL helpers over curl's URL API ---- */
 /* Host of URL without brackets. 0 on success. */
 int ap_url_host(const char *url, char *host, size_t hostlen);
 /* Port of URL (443 when absent). 0 on success. */
 int ap_url_port(const char *url, int *port);
-/* Copy URL into OUT with any user:password replaced by "***". */
+/* Copy URL into OUT (normalised by curl when it parses) with any
+ * user:password masked (ap_mask_url_userinfo, common/strutil.c). */
 void ap_url_redact(const char *url, char *out, size_t outlen);
+/* --url's VALUE checked (https, a host, no credentials) and normalised
+ * (no fragment) into *POUT (malloc'd). AP_OK or an error with ERR. */
+enum ap_code ap_url_target(const char *value, char **pout, char *err,
+                           size_t errlen);
+/* --status-page's V: "anthropic" (status.claude.com), or an https URL
+ * without credentials, a Statuspage summary.json or the page's base
+ * address (its summary.json is read), into *POUT (malloc'd). AP_OK or an
+ * error with ERR. */
+enum ap_code ap_url_statuspage(const char *v, char **pout, char *err,
+                               size_t errlen);
+/* A bare https://HOST[:PORT][/] in *PURL gets PATH (and QUERY, NULL
+ * none); *PURL is replaced. AP_OK or an error with ERR. */
+enum ap_code ap_url_default_path(char **purl, const char *path,
+                                 const char *query, char *err,
+                                 size_t errlen);
+/* --resolve's HOST:PORT:ADDR[,ADDR...] with ADDR an IP literal ([v6]
+ * allowed)? */
+int ap_resolve_ok(const char *v);
 /* Every name through the bounded lookup: resolve the host of URL (the
  * status page, a proxy) with ap_dns_resolve within TIMEOUT_S and append
  * "HOST:PORT:ADDR" to the curl_slist *PLIST (CURLOPT_RESOLVE) so libcurl
@@ -602,7 +626,7 @@ const char *ap_transfer_body(const struct ap_transfer *x);
 /* The end of X: the body wiped, the signed headers wiped and freed. */
 void ap_transfer_wipe(struct ap_transfer *x);
 
-/* ---- runner.c ---- */
+/* ---- layer.c: the initial result ---- */
 /* The result before any layer ran: every layer skipped (proxy n/a), every
  * measurement unknown (NAN, -1), T's names copied (T may be NULL). */
 void ap_result_init(struct ap_result *r, const struct ap_target *t);
