@@ -19,7 +19,6 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,32 +281,6 @@ char *ap_cloud_read_file(const char *path, size_t *plen, char *err,
   return buf;
 }
 
-/* ---- header lists that hold secrets ------------------------------------- */
-
-/* A header line "NAME: VALUE" appended; the line is wiped after. */
-struct curl_slist *ap_cloud_add_hdr(struct curl_slist *l, int *failed,
-                                    const char *name, const char *value)
-{
-  char line[AP_SECRET_MAX + 128];
-  struct curl_slist *n;
-  snprintf(line, sizeof(line), "%s: %s", name, value);
-  n = curl_slist_append(l, line);
-  OPENSSL_cleanse(line, sizeof(line));
-  if(!n) {
-    *failed = 1;
-    return l;
-  }
-  return n;
-}
-
-void ap_cloud_wipe_hdrs(struct curl_slist *l)
-{
-  struct curl_slist *i;
-  for(i = l; i; i = i->next)
-    OPENSSL_cleanse(i->data, strlen(i->data));
-  curl_slist_free_all(l);
-}
-
 /* ---- the request -------------------------------------------------------- */
 
 int ap_cloud_prepare(struct ap_target *t, struct ap_result *r, double budget,
@@ -326,7 +299,7 @@ int ap_cloud_prepare(struct ap_target *t, struct ap_result *r, double budget,
   ap_strlcpy(r->region, t->region ? t->region : "", sizeof(r->region));
   ap_strlcpy(r->project, t->project ? t->project : "", sizeof(r->project));
   if(ops->prepare(t, r, budget, store, resolve, proxy, phdrs)) {
-    ap_cloud_wipe_hdrs(*phdrs);
+    ap_wipe_slist_free(*phdrs);
     *phdrs = NULL;
     return -1;
   }

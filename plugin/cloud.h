@@ -79,12 +79,7 @@ int ap_cloud_region_ok(const char *r);
  * the caller wipes and frees it. NULL with ERR. */
 char *ap_cloud_read_file(const char *path, size_t *plen, char *err,
                          size_t errlen);
-/* A header line "NAME: VALUE" appended to L (*FAILED set when out of
- * memory); the line is wiped after. */
-struct curl_slist *ap_cloud_add_hdr(struct curl_slist *l, int *failed,
-                                    const char *name, const char *value);
-/* Wipe every line of L, then free it. */
-void ap_cloud_wipe_hdrs(struct curl_slist *l);
+/* (Header lists: ap_wipe_slist_header and ap_wipe_slist_free, wipe.c.) */
 
 /* ---- cloud_fetch.c: one side transfer ---- */
 struct ap_cloud_fetch {

@@ -11,7 +11,6 @@
 #include "strutil.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +26,6 @@ static CURLcode on_ctx(CURL *curl, void *sslctx, void *ud)
   return CURLE_OK;
 }
 
-static void wipe_free(struct curl_slist *l)
-{
-  struct curl_slist *n;
-  for(n = l; n; n = n->next)
-    OPENSSL_cleanse(n->data, strlen(n->data));
-  curl_slist_free_all(l);
-}
-
 /* The probe's headers, copied, with its "accept" replaced by EXTRA when
  * given. *FAILED set when out of memory. */
 static struct curl_slist *headers_copy(const struct ap_target *t,
@@ -44,23 +35,13 @@ static struct curl_slist *headers_copy(const struct ap_target *t,
   void *store;
   ap_prober_parts(t, &src, &store);
   for(n = src; n && !*failed; n = n->next) {
-    struct curl_slist *next;
     if(extra && !strncasecmp(n->data, "accept:", 7) &&
        !strncasecmp(extra, "accept:", 7))
       continue;
-    next = curl_slist_append(out, n->data);
-    if(!next)
-      *failed = 1;
-    else
-      out = next;
+    out = ap_wipe_slist_append(out, n->data, failed);
   }
-  if(extra && !*failed) {
-    n = curl_slist_append(out, extra);
-    if(!n)
-      *failed = 1;
-    else
-      out = n;
-  }
+  if(extra)
+    out = ap_wipe_slist_append(out, extra, failed);
   return out;
 }
 
@@ -83,14 +64,9 @@ enum ap_code ap_followup_init(struct ap_followup *f, const struct ap_target *t,
     return AP_E_INTERNAL;
   }
   f->headers = headers_copy(t, accept, &failed);
-  if(json_body && !failed) {
-    struct curl_slist *n =
-      curl_slist_append(f->headers, "content-type: application/json");
-    if(!n)
-      failed = 1;
-    else
-      f->headers = n;
-  }
+  if(json_body)
+    f->headers = ap_wipe_slist_append(
+      f->headers, "content-type: application/json", &failed);
   for(i = 0; i < t->resolve_count && !failed; i++) {
     struct curl_slist *n = curl_slist_append(f->resolve, t->resolve[i]);
     if(!n)
@@ -136,7 +112,7 @@ void ap_followup_free(struct ap_followup *f)
   }
   if(f->easy)
     curl_easy_cleanup(f->easy);
-  wipe_free(f->headers);
+  ap_wipe_slist_free(f->headers);
   curl_slist_free_all(f->resolve);
   free(f->body);
   memset(f, 0, sizeof(*f));

@@ -163,6 +163,23 @@ const char *ap_dns_rcode_name(int rcode);
 /* Path MTU, MSS and smoothed RTT of the connected TCP socket FD into TCP
  * (left as they are when FD is not a connected TCP socket). 0 on success. */
 int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp);
+/* The sockets libcurl holds open for one transfer (happy eyeballs may
+ * open several): told of each it opens (its sockopt callback) and of each
+ * it closes (its closesocket callback), so TCP_INFO is only ever read
+ * from a socket still open for this transfer, never from a number that a
+ * closed one left free and another thread's (or another target's) socket
+ * took since. The caller zeroes it per transfer. */
+struct ap_tcp_socks {
+  int fd[8];
+  int n;
+};
+/* FD opened for the transfer (kept when there is room: at most 8). */
+void ap_tcp_socks_opened(struct ap_tcp_socks *s, int fd);
+/* FD is being closed: forgotten. */
+void ap_tcp_socks_closed(struct ap_tcp_socks *s, int fd);
+/* TCP_INFO from the newest connected socket still held, into TCP;
+ * 0 when one was read, -1 when none is connected. */
+int ap_tcp_socks_read(const struct ap_tcp_socks *s, struct ap_tcp_result *tcp);
 /* When DNS has both IPv4 and IPv6 addresses, connect to the first of each
  * family at PORT at once, on a thread, for at most TIMEOUT_S; else NULL.
  * Finish waits for it and fills TCP->families (consumes JOB). */
@@ -544,8 +561,27 @@ const char *ap_dns_pinned(const struct ap_target *t, const char *host,
 void ap_dns_from_list(struct ap_dns_result *dns, const char *list,
                       int family);
 
-/* ---- transfer.c: libcurl setup and callbacks ---- */
+/* ---- wipe.c: secrets wiped before their memory is freed ---- */
 struct curl_slist;
+/* LINE appended to L (a copy); *FAILED set when out of memory, and then
+ * (or when *FAILED is set already) L comes back unchanged. Every header
+ * list goes through these and ap_wipe_slist_free, none through a plain
+ * curl_slist_append/curl_slist_free_all: a line may hold a secret. */
+struct curl_slist *ap_wipe_slist_append(struct curl_slist *l,
+                                        const char *line, int *failed);
+/* "NAME: VALUE" appended to L, built in a buffer wiped after; a line
+ * longer than a secret allows is refused (*FAILED), never cut. */
+struct curl_slist *ap_wipe_slist_header(struct curl_slist *l, int *failed,
+                                        const char *name, const char *value);
+/* Wipes every string of L, then frees L. NULL is fine. */
+void ap_wipe_slist_free(struct curl_slist *l);
+/* curl_global_init(FLAGS) with allocator functions that wipe every block
+ * libcurl frees or moves (its request buffer holds the key). Only the
+ * process's first initialiser of libcurl sets them: later calls only
+ * count. 0, or -1 when libcurl cannot initialise. */
+int ap_wipe_curl_init(long flags);
+
+/* ---- transfer.c: libcurl setup and callbacks ---- */
 /* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
  * https only, no signals, no redirects, a fresh connection closed after,
  * addresses pinned by RESOLVE, no libcurl CA paths (our store is set in
@@ -588,8 +624,6 @@ struct ap_transfer {
   double curl_start;           /* mono */
   int proxy_tls;               /* the proxy URL is https:// */
   int proxy_tls_seen;          /* its TLS context went by (the first) */
-  int socks[4];                /* sockets libcurl opened, for TCP_INFO */
-  int nsocks;
   struct curl_slist *cloud_hdrs; /* bedrock/vertex: signed, wiped at end */
   const char *cloud_body;      /* bedrock/vertex: the POST body */
   char errbuf[AP_ERRBUF];
@@ -704,7 +738,11 @@ struct ap_stream {
   char error_type[64];   /* an error event's type */
   char reason[AP_TEXT];  /* why the stream failed */
 };
+/* ---- stream.c: what the canary's stream says ---- */
 void ap_stream_init(struct ap_stream *s, int provider, double sent_at);
+/* S fails with E: its reason WHAT[: DETAIL (cleaned)]; returns E. */
+enum ap_error ap_stream_fail(struct ap_stream *s, enum ap_error e,
+                             const char *what, const char *detail);
 /* One event (TYPE as the SSE said, DATA of LEN bytes) at mono time NOW.
  * Returns AP_ERR_NONE to go on (S->done tells the end), or the inference
  * error that ends the stream (S->reason says why). */
@@ -718,6 +756,17 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r,
                       double deadline);
 /* Less than this left of --timeout: a follow-up is not started. */
 #define AP_FOLLOWUP_MIN_S 0.2
+
+/* ---- canary_memo.c: one canary per --canary-interval ---- */
 void ap_canary_memo_free(struct ap_canary_memo *m);
+/* Within --canary-interval of the last run of T's canary (or while
+ * another process runs it): IN gets that result, marked reused, and 1
+ * is returned. Else T's slot is claimed for this run (0). */
+int ap_canary_memo_claim(struct ap_target *t, struct ap_inference_result *in,
+                         double now);
+/* The claim released; with IN (NULL: nothing ran) kept as the run of
+ * time AT. */
+void ap_canary_memo_keep(struct ap_target *t,
+                         const struct ap_inference_result *in, double at);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 _Static_assert(AP_ERRBUF == CURL_ERROR_SIZE, "curl's error buffer size");
 
@@ -25,6 +26,7 @@ struct ap_prober {
   void *store;                 /* X509_STORE * */
   struct curl_slist *headers;  /* holds the key: wiped on free */
   struct ap_leaf_cache leaf;   /* names of the last certificate */
+  struct ap_tcp_socks socks;   /* the sockets libcurl holds for easy */
   CURL *status_easy;           /* the status page's transfer, if any */
   char *body;                  /* grown to what answers need (<= 64 KiB) */
   size_t body_cap;
@@ -33,7 +35,7 @@ struct ap_prober {
 enum ap_code ap_global_init(void)
 {
   const curl_version_info_data *vi;
-  if(curl_global_init(CURL_GLOBAL_DEFAULT))
+  if(ap_wipe_curl_init(CURL_GLOBAL_DEFAULT))
     return AP_E_INTERNAL;
   vi = curl_version_info(CURLVERSION_NOW);
   /* the tls layer reads OpenSSL objects out of libcurl */
@@ -49,14 +51,6 @@ void ap_global_cleanup(void)
   curl_global_cleanup();
 }
 
-static void slist_wipe_free(struct curl_slist *l)
-{
-  struct curl_slist *i;
-  for(i = l; i; i = i->next)
-    OPENSSL_cleanse(i->data, strlen(i->data));
-  curl_slist_free_all(l);
-}
-
 void ap_prober_free(struct ap_prober *p)
 {
   if(!p)
@@ -67,7 +61,7 @@ void ap_prober_free(struct ap_prober *p)
     curl_easy_cleanup(p->status_easy);
   ap_tls_store_free(p->store);
   ap_leaf_cache_clear(&p->leaf);
-  slist_wipe_free(p->headers);
+  ap_wipe_slist_free(p->headers);
   if(p->body)
     OPENSSL_cleanse(p->body, p->body_cap);
   free(p->body);
@@ -91,17 +85,6 @@ void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
   *store = t->prober ? t->prober->store : NULL;
 }
 
-static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
-                                    int *failed)
-{
-  struct curl_slist *n = curl_slist_append(l, s);
-  if(!n) {
-    *failed = 1;
-    return l;
-  }
-  return n;
-}
-
 /* The request headers: the key, the provider's version, accept, agent. */
 static int prober_headers(struct ap_prober *p, const struct ap_target *t)
 {
@@ -113,16 +96,17 @@ static int prober_headers(struct ap_prober *p, const struct ap_target *t)
   else
     line[0] = '\0';
   if(line[0])
-    p->headers = slist_add(p->headers, line, &failed);
+    p->headers = ap_wipe_slist_append(p->headers, line, &failed);
   OPENSSL_cleanse(line, sizeof(line));
   if(pr->version_header) {
     snprintf(line, sizeof(line), "%s: %s", pr->version_header,
              t->anthropic_version);
-    p->headers = slist_add(p->headers, line, &failed);
+    p->headers = ap_wipe_slist_append(p->headers, line, &failed);
   }
-  p->headers = slist_add(p->headers, "accept: application/json", &failed);
-  p->headers = slist_add(p->headers, "user-agent: apiprobe/" AP_VERSION,
-                         &failed);
+  p->headers =
+    ap_wipe_slist_append(p->headers, "accept: application/json", &failed);
+  p->headers = ap_wipe_slist_append(
+    p->headers, "user-agent: apiprobe/" AP_VERSION, &failed);
   return failed ? -1 : 0;
 }
 
@@ -186,7 +170,7 @@ void ap_transfer_wipe(struct ap_transfer *x)
 {
   if(x->p && x->p->body)
     OPENSSL_cleanse(x->p->body, x->body_len);
-  slist_wipe_free(x->cloud_hdrs);
+  ap_wipe_slist_free(x->cloud_hdrs);
   x->cloud_hdrs = NULL;
 }
 
@@ -284,20 +268,29 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t size,
   return 0;
 }
 
-/* Remember each socket libcurl opens (happy eyeballs may open two). */
+/* Remember each socket libcurl opens (happy eyeballs may open two)... */
 static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
 {
-  struct ap_transfer *x = ud;
-  if(purpose == CURLSOCKTYPE_IPCXN &&
-     x->nsocks < (int)(sizeof(x->socks) / sizeof(x->socks[0])))
-    x->socks[x->nsocks++] = (int)fd;
+  struct ap_prober *p = ud;
+  if(purpose == CURLSOCKTYPE_IPCXN)
+    ap_tcp_socks_opened(&p->socks, (int)fd);
   return CURL_SOCKOPT_OK;
+}
+
+/* ... and forget each it closes (a happy-eyeballs loser, the connection
+ * at the end). Its data is the prober, which outlives the easy handle's
+ * connections (FORBID_REUSE closes them within the transfer; cleanup
+ * closes any left before the prober is freed). Closing is ours to do. */
+static int on_closesocket(void *ud, curl_socket_t fd)
+{
+  struct ap_prober *p = ud;
+  ap_tcp_socks_closed(&p->socks, (int)fd);
+  return close((int)fd);
 }
 
 static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
 {
   struct ap_transfer *x = ud;
-  int i;
   /* an https:// proxy's own TLS comes first: libcurl verifies it (its CA
    * from --ca-file or the default bundle); ours is the API's, inside */
   if(x->proxy_tls && !x->proxy_tls_seen) {
@@ -307,9 +300,7 @@ static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
   x->tls_started_at = ap_mono_s();
   /* TCP is up: read its MTU now, so it shows even if TLS then fails
    * (the established one of the sockets opened) */
-  for(i = x->nsocks - 1; i >= 0; i--)
-    if(!ap_tcp_sockinfo(x->socks[i], &x->r->tcp))
-      break;
+  ap_tcp_socks_read(&x->p->socks, &x->r->tcp);
   return ap_tls_ctx_cb(curl, sslctx, &x->tls) ? CURLE_SSL_CERTPROBLEM
                                                : CURLE_OK;
 }
@@ -323,11 +314,11 @@ int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
   int i, failed = 0;
   if(pinned) {
     for(i = 0; i < t->resolve_count; i++)
-      *res = slist_add(*res, t->resolve[i], &failed);
+      *res = ap_wipe_slist_append(*res, t->resolve[i], &failed);
     return failed ? -1 : 0;
   }
   snprintf(entry, sizeof(entry), "-%s:%d", host, port);
-  *res = slist_add(*res, entry, &failed);
+  *res = ap_wipe_slist_append(*res, entry, &failed);
   used = (size_t)snprintf(entry, sizeof(entry), "%s:%d:", host, port);
   for(i = 0; i < dns->address_count && used < sizeof(entry); i++) {
     int v6 = strchr(dns->addresses[i], ':') != NULL;
@@ -335,7 +326,7 @@ int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
                              "%s%s%s%s", i ? "," : "", v6 ? "[" : "",
                              dns->addresses[i], v6 ? "]" : "");
   }
-  *res = slist_add(*res, entry, &failed);
+  *res = ap_wipe_slist_append(*res, entry, &failed);
   return failed ? -1 : 0;
 }
 
@@ -348,10 +339,10 @@ int ap_transfer_cloud(struct ap_transfer *x, double budget,
                       x->p->store, resolve, proxy, &x->cloud_hdrs,
                       &x->cloud_body))
     return -1;
-  x->cloud_hdrs = slist_add(x->cloud_hdrs, "accept: application/json",
-                            &failed);
-  x->cloud_hdrs = slist_add(x->cloud_hdrs, "user-agent: apiprobe/" AP_VERSION,
-                            &failed);
+  x->cloud_hdrs =
+    ap_wipe_slist_append(x->cloud_hdrs, "accept: application/json", &failed);
+  x->cloud_hdrs = ap_wipe_slist_append(
+    x->cloud_hdrs, "user-agent: apiprobe/" AP_VERSION, &failed);
   if(failed) {
     ap_layer_fail(x->r, AP_LAYER_AUTH, AP_ERR_AUTH_UNEXPECTED,
                   "out of memory");
@@ -397,7 +388,9 @@ static void setup_callbacks(CURL *e, struct ap_transfer *x, int proxied)
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
   curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
-  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, x);
+  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, x->p);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, x->p);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -447,6 +440,9 @@ void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
 {
   CURL *e = x->p->easy;
   const struct ap_target *t = x->t;
+  /* FORBID_REUSE: no socket outlives a transfer; never trust one that
+   * did without a word to on_closesocket */
+  memset(&x->p->socks, 0, sizeof(x->p->socks));
   ap_curl_base(e, t->url, proxy, resolve);
   ap_curl_target(e, t, proxy, remaining, conn_budget);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER,
