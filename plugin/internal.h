@@ -14,6 +14,9 @@
 /* ---- provider.c: one row per provider ---- */
 #define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
 struct ap_cloud_ops;
+struct ap_ratelimit;
+struct ap_answer;
+struct ap_auth_result;
 struct ap_provider_row {
   int id;                      /* enum ap_provider */
   const char *name;            /* --provider NAME, result's provider */
@@ -24,6 +27,14 @@ struct ap_provider_row {
   const char *auth_header;     /* "name: " the key follows, NULL none */
   const char *version_header;  /* its value is --anthropic-version */
   const char *ratelimit_prefix; /* the rate-limit header family */
+  /* its parser: the header named PREFIX+REST with value V into RL (NOW:
+   * wall seconds), NULL none */
+  void (*ratelimit)(struct ap_ratelimit *rl, const char *rest, const char *v,
+                    double now);
+  /* the error classifier of its answers (like ap_auth_classify; TYPE the
+   * x-amzn-ErrorType header's type, "" none), NULL: no auth layer */
+  enum ap_error (*classify)(const struct ap_answer *a, const char *type,
+                            struct ap_auth_result *auth);
   int auth_layer;              /* 0: the status alone decides (https) */
   int time_signed;             /* requests signed with the clock */
   double signed_window_s;      /* how long such a signature holds */
@@ -39,6 +50,8 @@ struct ap_provider_row {
 };
 /* The row of provider ID (the first row for an unknown id). */
 const struct ap_provider_row *ap_provider(int id);
+/* Row I of the table, NULL past the end. */
+const struct ap_provider_row *ap_provider_at(size_t i);
 /* The row named NAME (case-insensitive), NULL when none. */
 const struct ap_provider_row *ap_provider_by_name(const char *name);
 
@@ -283,6 +296,12 @@ struct ap_headers {
 void ap_headers_init(struct ap_headers *h);
 /* Every rate limit unknown (NAN). */
 void ap_ratelimit_init(struct ap_ratelimit *rl);
+/* The rate-limit header families (the provider table's parsers): the
+ * header PREFIX+REST with value V into RL; NOW wall seconds. */
+void ap_ratelimit_anthropic(struct ap_ratelimit *rl, const char *rest,
+                            const char *v, double now);
+void ap_ratelimit_openai(struct ap_ratelimit *rl, const char *rest,
+                         const char *v, double now);
 /* Feed one raw header line (with or without CRLF). A status line resets
  * the captured headers (a later response replaces an earlier one). NOW is
  * the local wall clock (for Date and HTTP-date retry-after). */
@@ -582,6 +601,18 @@ void ap_wipe_slist_free(struct curl_slist *l);
 int ap_wipe_curl_init(long flags);
 
 /* ---- transfer.c: libcurl setup and callbacks ---- */
+/* The handles a target keeps between probes (prober.c makes and frees
+ * them; transfer.c uses them). */
+struct ap_prober {
+  void *easy;                  /* CURL * */
+  void *store;                 /* X509_STORE * */
+  struct curl_slist *headers;  /* holds the key: wiped on free */
+  struct ap_leaf_cache leaf;   /* names of the last certificate */
+  struct ap_tcp_socks socks;   /* the sockets libcurl holds for easy */
+  void *status_easy;           /* CURL *: the status page's, if any */
+  char *body;                  /* grown to what answers need (<= 64 KiB) */
+  size_t body_cap;
+};
 /* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
  * https only, no signals, no redirects, a fresh connection closed after,
  * addresses pinned by RESOLVE, no libcurl CA paths (our store is set in

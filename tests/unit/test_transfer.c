@@ -38,7 +38,14 @@ static void *serve(void *arg)
   int c = accept(s->fd, NULL, NULL);
   if(c < 0)
     return NULL;
-  if(s->how == PLAIN) {
+  if(s->how == CLOSE) {
+    /* the ClientHello read, then a clean FIN (a close with unread data
+     * would be a reset) */
+    if(read(c, buf, sizeof(buf)) > 0)
+      shutdown(c, SHUT_WR);
+    while(read(c, buf, sizeof(buf)) > 0)
+      ;
+  } else if(s->how == PLAIN) {
     if(read(c, buf, sizeof(buf)) > 0 &&
        write(c, plain, sizeof(plain) - 1) < 0)
       buf[0] = 0;
