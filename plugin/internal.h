@@ -601,6 +601,18 @@ void ap_wipe_slist_free(struct curl_slist *l);
 int ap_wipe_curl_init(long flags);
 
 /* ---- transfer.c: libcurl setup and callbacks ---- */
+/* The handles a target keeps between probes (prober.c makes and frees
+ * them; transfer.c uses them). */
+struct ap_prober {
+  void *easy;                  /* CURL * */
+  void *store;                 /* X509_STORE * */
+  struct curl_slist *headers;  /* holds the key: wiped on free */
+  struct ap_leaf_cache leaf;   /* names of the last certificate */
+  struct ap_tcp_socks socks;   /* the sockets libcurl holds for easy */
+  void *status_easy;           /* CURL *: the status page's, if any */
+  char *body;                  /* grown to what answers need (<= 64 KiB) */
+  size_t body_cap;
+};
 /* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
  * https only, no signals, no redirects, a fresh connection closed after,
  * addresses pinned by RESOLVE, no libcurl CA paths (our store is set in
