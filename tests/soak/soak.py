@@ -36,7 +36,9 @@ but in flight they vary with what the read threads are stuck in), RSS at
 the end within 10% + 2 MiB of the warm-up sample, and every probe ended
 within its timeout (+0.5 s: collectd's total_time values; zabbix: each
 check's wall time). Prints the figures (with the slowest probes and their
-targets); --report writes them as JSON too.
+targets, how many ended past the timeout by 0, 50, 100 and 200 ms, and the
+load average at the start and the end: the machine may be shared);
+--report writes them as JSON too.
 Everything runs in a temp dir on loopback; every process is killed by PID.
 """
 import argparse
@@ -192,6 +194,7 @@ class Monitor(threading.Thread):
         self.period = period
         self.samples = []
         self.fds = {}  # (pid, fd, link) -> [first seen, last seen]
+        self.load0 = os.getloadavg()[0]
         self.stop = False
 
     def run(self):
@@ -216,7 +219,8 @@ def judge(name, mon, durations, limit, probes, t0, main_pid, warm_index=2):
     s = mon.samples
     res = {"daemon": name, "probes": probes,
            "seconds": round(time.time() - t0, 1),
-           "alive": alive(main_pid), "samples": len(s)}
+           "alive": alive(main_pid), "samples": len(s),
+           "loadavg_start_end": [mon.load0, os.getloadavg()[0]]}
     if len(s) > warm_index + 1:
         w, e = s[warm_index], s[-1]
         res.update(fds_warm=w[1], fds_end=e[1], fds_max=max(x[1] for x in s),
@@ -232,7 +236,11 @@ def judge(name, mon, durations, limit, probes, t0, main_pid, warm_index=2):
                    duration_p50=round(durations[len(durations) // 2], 3),
                    duration_p99=round(durations[int(len(durations) * .99)],
                                       3),
-                   over_timeout=sum(1 for d in durations if d > limit))
+                   over_timeout=sum(1 for d in durations if d > limit),
+                   # past the probe's own timeout (limit - 0.5), by how much
+                   past_timeout=[sum(1 for d in durations
+                                     if d > limit - 0.5 + m)
+                                 for m in (0.0, 0.05, 0.1, 0.2)])
     fails = []
     if not res["alive"]:
         fails.append("the daemon died")
