@@ -170,19 +170,7 @@ static const char *upper_state(enum ap_state s)
 /* A number for perfdata: [-0-9.] only, trailing zeros trimmed. */
 static void perf_num(char *out, size_t n, double v)
 {
-  size_t len;
-  if(isnan(v) || isinf(v)) {
-    out[0] = '\0';
-    return;
-  }
-  snprintf(out, n, "%.6f", v);
-  len = strlen(out);
-  while(len > 1 && out[len - 1] == '0')
-    out[--len] = '\0';
-  if(len && out[len - 1] == '.')
-    out[--len] = '\0';
-  if(!strcmp(out, "-0"))
-    snprintf(out, n, "0");
+  ap_num_fixed(out, n, v, 6);
 }
 
 /* Threshold text for perfdata: the range as given, "" when unset. */
@@ -331,17 +319,12 @@ static void print_long(const struct ap_result *r, int verbose)
 }
 
 /* -t is the scheduler's limit too: keep a margin for process start and
- * output so the plugin always ends by itself before it. */
+ * output (a tenth, at most 0.25 s) so the plugin always ends by itself
+ * before it. */
 static int set_budget(struct ap_target *t, char *err, size_t errlen)
 {
-  double margin = t->timeout_s * 0.1 < 0.25 ? t->timeout_s * 0.1 : 0.25;
-  char v[32];
-  snprintf(v, sizeof(v), "%.3f", t->timeout_s - margin);
-  if(ap_target_set(t, "timeout", v, err, errlen))
-    return -1;
-  if(t->connect_timeout_s > t->timeout_s)
-    t->connect_timeout_s = t->timeout_s;
-  return 0;
+  struct ap_fit fit = {t->timeout_s, 0.1, 0.25, 0, 0};
+  return ap_target_fit_timeout(t, &fit, err, errlen) ? -1 : 0;
 }
 
 static int unknown(const char *msg)

@@ -20,6 +20,16 @@ enum ap_code ap_render_json(const struct ap_result *r, int pretty,
 enum ap_code ap_render_prom(const struct ap_result *rs, size_t n,
                             char **pout);
 
+/* ---- numbers as text (plugin/numtext.c) ------------------------------ */
+
+/* V with DECIMALS fixed decimals, trailing zeros (and a bare '.') trimmed,
+ * "-0" written "0": "0.25", "10", "-1.5". "" for NaN and infinities. '.'
+ * whatever the locale. OUT of size N is always NUL-terminated (N > 0);
+ * returns the length written. */
+size_t ap_num_fixed(char *out, size_t n, double v, int decimals);
+/* V as printf's "%.DIGITSg" in the C locale ("0.5", "1e-05", "nan"). */
+size_t ap_num_general(char *out, size_t n, double v, int digits);
+
 /* ---- metrics: one table every face maps from (plugin/metrics.c) ------- */
 
 struct ap_metric {
