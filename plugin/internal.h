@@ -13,6 +13,7 @@
 
 /* ---- provider.c: one row per provider ---- */
 #define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
+struct ap_cloud_ops;
 struct ap_provider_row {
   int id;                      /* enum ap_provider */
   const char *name;            /* --provider NAME, result's provider */
@@ -33,6 +34,8 @@ struct ap_provider_row {
   const char *canary_body_head;
   const char *canary_body_tail;
   const char *canary_final_event;
+  /* bedrock/vertex: the cloud's hooks (cloud.h), NULL for the others */
+  const struct ap_cloud_ops *cloud;
 };
 /* The row of provider ID (the first row for an unknown id). */
 const struct ap_provider_row *ap_provider(int id);

@@ -6,7 +6,7 @@
  * how long such a signature holds). Adding a provider is a row here and
  * its error classifier (auth.c, cloud.c).
  */
-#include "internal.h"
+#include "cloud.h"
 
 #include <stddef.h>
 #include <strings.h>
@@ -17,7 +17,7 @@ static const struct ap_provider_row rows[] = {
    "anthropic-ratelimit-", 1, 0, 0, "/v1/messages", "{\"model\":\"",
    "\",\"max_tokens\":1,\"stream\":true,\"messages\":[{\"role\":\"user\","
    "\"content\":\"ping\"}]}",
-   "message_stop"},
+   "message_stop", NULL},
   /* max_completion_tokens, which reasoning models accept where they
    * reject max_tokens; usage comes in a last chunk only when asked for */
   {AP_PROVIDER_OPENAI, "openai", "https://api.openai.com/v1/models",
@@ -26,18 +26,18 @@ static const struct ap_provider_row rows[] = {
    "\",\"max_completion_tokens\":1,\"stream\":true,\"stream_options\":"
    "{\"include_usage\":true},\"messages\":[{\"role\":\"user\","
    "\"content\":\"ping\"}]}",
-   "[DONE]"},
+   "[DONE]", NULL},
   {AP_PROVIDER_HTTPS, "https", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
-   0, 0, NULL, NULL, NULL, NULL},
+   0, 0, NULL, NULL, NULL, NULL, NULL},
   /* SigV4: "Signature expired ... (now - 5 min.)" */
   {AP_PROVIDER_BEDROCK, "bedrock",
    AP_DEFAULT_URL, "/v1/models", NULL, NULL,
-   NULL, NULL, NULL, 1, 1, 300, NULL, NULL, NULL, NULL},
+   NULL, NULL, NULL, 1, 1, 300, NULL, NULL, NULL, NULL, &ap_cloud_bedrock},
   /* the token endpoint's JWT: Google publishes no tolerance for iat/exp
    * ("a reasonable timeframe"); 5 minutes like SigV4 (docs/clouds.md) */
   {AP_PROVIDER_VERTEX, "vertex",
    AP_DEFAULT_URL, "/v1/models", NULL, NULL,
-   NULL, NULL, NULL, 1, 1, 300, NULL, NULL, NULL, NULL},
+   NULL, NULL, NULL, 1, 1, 300, NULL, NULL, NULL, NULL, &ap_cloud_vertex},
 };
 
 const struct ap_provider_row *ap_provider(int id)
