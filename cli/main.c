@@ -186,9 +186,12 @@ static void fmt_cell(char *out, size_t n, double s)
     snprintf(out, n, "%8.1f", s * 1000.0);
 }
 
-/* Several targets: one row each, per-phase milliseconds. */
+/* Several targets: one row each, per-phase milliseconds (the metrics of
+ * COLS). */
 static void print_table(struct ap_result *rs, size_t n)
 {
+  static const char *const cols[5] = {"dns_time", "tcp_time", "tls_time",
+                                      "ttfb", "total_time"};
   size_t i;
   printf("%-24s %-8s %-6s %-18s %8s %8s %8s %8s %8s\n", "TARGET", "STATE",
          "LAYER", "ERROR", "DNS ms", "TCP ms", "TLS ms", "TTFB ms",
@@ -196,11 +199,10 @@ static void print_table(struct ap_result *rs, size_t n)
   for(i = 0; i < n; i++) {
     const struct ap_result *r = &rs[i];
     char c[5][16];
-    fmt_cell(c[0], sizeof(c[0]), r->dns.h.time_s);
-    fmt_cell(c[1], sizeof(c[1]), r->tcp.h.time_s);
-    fmt_cell(c[2], sizeof(c[2]), r->tls.h.time_s);
-    fmt_cell(c[3], sizeof(c[3]), r->http.ttfb_s);
-    fmt_cell(c[4], sizeof(c[4]), r->total_s);
+    size_t k;
+    for(k = 0; k < 5; k++)
+      fmt_cell(c[k], sizeof(c[k]),
+               ap_metric_value(r, (size_t)ap_metric_find(cols[k])));
     printf("%-24.24s %-8s %-6s %-18.18s %s %s %s %s %s\n", r->name,
            ap_state_name(r->verdict.state),
            r->verdict.error ? ap_layer_name(r->verdict.layer) : "-",
@@ -214,15 +216,25 @@ static void print_table(struct ap_result *rs, size_t n)
   }
 }
 
-/* Target K (> 0): the same options, parsed again, with URL K. */
-static int extra_target(int argc, char **argv, struct ap_target *t,
-                        const char *url, char *err, size_t errlen)
+/* The command line's options parsed again into T (no help, no URLs): the
+ * defaults of the other targets. 0 or -1 with ERR set. */
+static int parse_again(int argc, char **argv, struct ap_target *t, char *err,
+                       size_t errlen)
 {
   struct cli quiet;
   memset(&quiet, 0, sizeof(quiet));
   quiet.quiet = 1;
+  return ap_argv_parse(argc, argv, t, cli_opts, on_opt, &quiet, err, errlen)
+             ? -1
+             : 0;
+}
+
+/* Target K (> 0): the same options, parsed again, with URL K. */
+static int extra_target(int argc, char **argv, struct ap_target *t,
+                        const char *url, char *err, size_t errlen)
+{
   ap_target_init(t);
-  if(ap_argv_parse(argc, argv, t, cli_opts, on_opt, &quiet, err, errlen))
+  if(parse_again(argc, argv, t, err, errlen))
     return -1;
   return ap_target_set(t, "url", url, err, errlen) ? -1 : 0;
 }
@@ -281,13 +293,7 @@ struct cli_args {
 static int conf_init(void *ud, struct ap_target *t, char *err, size_t errlen)
 {
   const struct cli_args *a = ud;
-  struct cli quiet;
-  memset(&quiet, 0, sizeof(quiet));
-  quiet.quiet = 1;
-  return ap_argv_parse(a->argc, a->argv, t, cli_opts, on_opt, &quiet, err,
-                       errlen)
-             ? -1
-             : 0;
+  return parse_again(a->argc, a->argv, t, err, errlen);
 }
 
 static void conf_log(void *ud, const char *msg)

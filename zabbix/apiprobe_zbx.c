@@ -246,15 +246,6 @@ static int zm_item_verdict(struct zm_request *req, struct zm_result *res)
   return zm_text(res, strdup(buf));
 }
 
-static const char *zm_provider_name(int p)
-{
-  return p == AP_PROVIDER_OPENAI    ? "openai"
-         : p == AP_PROVIDER_HTTPS   ? "https"
-         : p == AP_PROVIDER_BEDROCK ? "bedrock"
-         : p == AP_PROVIDER_VERTEX  ? "vertex"
-                                    : "anthropic";
-}
-
 static void zm_json_add(struct json_object *o, const char *k, const char *v)
 {
   json_object_object_add(o, k, json_object_new_string(v ? v : ""));
@@ -283,7 +274,7 @@ static int zm_item_discovery(struct zm_request *req, struct zm_result *res)
     }
     zm_json_add(o, "{#TARGET}", t->name);
     zm_json_add(o, "{#URL}", t->url_shown);
-    zm_json_add(o, "{#PROVIDER}", zm_provider_name(t->provider));
+    zm_json_add(o, "{#PROVIDER}", ap_provider_name(t->provider));
     zm_json_add(o, "{#REGION}", t->region);
     zm_json_add(o, "{#PROJECT}", t->project);
   }

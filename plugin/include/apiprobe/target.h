@@ -26,6 +26,8 @@ enum ap_provider {
   AP_PROVIDER_BEDROCK = 3,   /* AWS SigV4, CountTokens (plugin/cloud.c) */
   AP_PROVIDER_VERTEX = 4     /* Google OAuth bearer, count-tokens */
 };
+/* The provider's --provider name ("anthropic" for an unknown one). */
+const char *ap_provider_name(int provider);
 #define AP_TARGET_TEXT 256
 
 /* Values are owned by the target; set them only through ap_target_set(). */
