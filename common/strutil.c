@@ -222,20 +222,23 @@ void ap_text_clean(char *dst, size_t n, const char *src)
     dst[0] = '\0';
 }
 
-/* Does C end a URL's authority (or the URL itself in running text)? */
-static int authority_end(int c)
+/* Does C end a URL's authority: in running text (TEXT) also a quote,
+ * a bracket or a space; in one URL only its path, query or fragment? */
+static int authority_end(int c, int text)
 {
-  return !c || c == '/' || c == '?' || c == '#' || c == '\'' || c == '"' ||
-         c == '<' || c == '>' || c == '`' || isspace(c) || iscntrl(c);
+  if(!c || c == '/' || c == '?' || c == '#')
+    return 1;
+  return text && (c == '\'' || c == '"' || c == '<' || c == '>' ||
+                  c == '`' || isspace(c) || iscntrl(c));
 }
 
-void ap_mask_userinfo(char *text)
+static void mask_userinfo(char *text, int running)
 {
   char *p = text;
   while(p && (p = strstr(p, "://")) != NULL) {
     char *start = p + 3, *at = NULL, *q;
     size_t n, m;
-    for(q = start; !authority_end((unsigned char)*q); q++) {
+    for(q = start; !authority_end((unsigned char)*q, running); q++) {
       if(*q == '@')
         at = q; /* the last '@' ends the user info (as curl parses) */
     }
@@ -248,5 +251,17 @@ void ap_mask_userinfo(char *text)
     memset(start, '*', m);
     memmove(start + m, at, strlen(at) + 1);
     p = start + m + 1;
+    if(!running)
+      return;
   }
+}
+
+void ap_mask_userinfo(char *text)
+{
+  mask_userinfo(text, 1);
+}
+
+void ap_mask_url_userinfo(char *url)
+{
+  mask_userinfo(url, 0);
 }

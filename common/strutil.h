@@ -59,5 +59,8 @@ void ap_text_clean(char *dst, size_t n, const char *src);
  * ("scheme://user:password@host") by "***" (shorter user info by as many
  * '*'). The text never grows. */
 void ap_mask_userinfo(char *text);
+/* The same for one URL (as curl prints it): its user info may hold any
+ * byte but '/', '?' and '#', quotes and spaces included. */
+void ap_mask_url_userinfo(char *url);
 
 #endif

@@ -167,35 +167,6 @@ static const char *upper_state(enum ap_state s)
   return "UNKNOWN";
 }
 
-/* A number for perfdata: [-0-9.] only, trailing zeros trimmed. */
-static void perf_num(char *out, size_t n, double v)
-{
-  ap_num_fixed(out, n, v, 6);
-}
-
-/* Threshold text for perfdata: the range as given, "" when unset. */
-static const char *perf_range(const struct ap_range *r)
-{
-  return r->set ? r->text : "";
-}
-
-static void print_perfdata(const struct ap_result *r,
-                           const struct ap_thresholds *th)
-{
-  size_t i;
-  const struct ap_metric *m;
-  for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
-    char v[48], mn[48], mx[48];
-    double val = ap_metric_value(r, i);
-    perf_num(v, sizeof(v), val);
-    perf_num(mn, sizeof(mn), m->min);
-    perf_num(mx, sizeof(mx), m->max);
-    printf("%s%s=%s%s;%s;%s;%s;%s", i ? " " : "", m->name, v[0] ? v : "U",
-           v[0] ? m->uom : "", perf_range(&th->warn[i]),
-           perf_range(&th->crit[i]), mn, mx);
-  }
-}
-
 /* Text for the plugin output: '|' would start perfdata, so it becomes '/';
  * control characters become spaces; at most MAX bytes ("..." if cut). */
 static void clean(char *out, size_t n, const char *in, size_t max)
@@ -374,6 +345,7 @@ int main(int argc, char **argv)
     nc.th.rate_limited_state = nc.rl_state;
   if(nc.ol_set)
     nc.th.overloaded_state = nc.ol_state;
+  ap_target_use_thresholds(&t, &nc.th);
   if(ap_global_init()) {
     ap_target_free(&t);
     return unknown("cannot initialise libcurl with OpenSSL");
@@ -384,7 +356,6 @@ int main(int argc, char **argv)
   alarm((unsigned)t.timeout_s + 2);
   ap_probe_run(&t, &r);
   alarm(0);
-  ap_thresholds_apply(&nc.th, &r);
   {
     char line[AP_TEXT * 2];
     ap_verdict_line(&r, 0, line, sizeof(line));
@@ -393,7 +364,12 @@ int main(int argc, char **argv)
   }
   printf("APIPROBE %s - %s%s | ", upper_state(r.verdict.state),
          r.verdict.error != AP_ERR_NONE ? "" : "API ok: ", err);
-  print_perfdata(&r, &nc.th);
+  {
+    char *perf = NULL;
+    if(ap_render_perfdata(&r, &nc.th, &perf) == AP_OK)
+      fputs(perf, stdout);
+    free(perf);
+  }
   printf("\n");
   print_long(&r, nc.verbose);
   rc = ap_state_exit_code(r.verdict.state);

@@ -19,7 +19,6 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,16 +152,6 @@ int ap_cloud_region_ok(const char *r)
   return 1;
 }
 
-int ap_cloud_set_dup(char **dst, const char *v)
-{
-  char *c = strdup(v);
-  if(!c)
-    return -1;
-  free(*dst);
-  *dst = c;
-  return 0;
-}
-
 /* T's region (--region, the cloud's variables, its default) checked and
  * kept, then its model. AP_OK or an error with ERR. */
 static enum ap_code cloud_region_model(struct ap_target *t,
@@ -185,9 +174,9 @@ static enum ap_code cloud_region_model(struct ap_target *t,
     snprintf(err, errlen, "--region: '%.60s' is not a region name", region);
     return AP_E_CONFIG;
   }
-  if((region != t->region && ap_cloud_set_dup(&t->region, region)) ||
-     ap_cloud_set_dup(&t->cloud_model, t->model_count ? t->models[0]
-                                                      : ops->default_model)) {
+  if((region != t->region && ap_str_set(&t->region, region)) ||
+     ap_str_set(&t->cloud_model,
+                t->model_count ? t->models[0] : ops->default_model)) {
     snprintf(err, errlen, "out of memory");
     return AP_E_NOMEM;
   }
@@ -292,32 +281,6 @@ char *ap_cloud_read_file(const char *path, size_t *plen, char *err,
   return buf;
 }
 
-/* ---- header lists that hold secrets ------------------------------------- */
-
-/* A header line "NAME: VALUE" appended; the line is wiped after. */
-struct curl_slist *ap_cloud_add_hdr(struct curl_slist *l, int *failed,
-                                    const char *name, const char *value)
-{
-  char line[AP_SECRET_MAX + 128];
-  struct curl_slist *n;
-  snprintf(line, sizeof(line), "%s: %s", name, value);
-  n = curl_slist_append(l, line);
-  OPENSSL_cleanse(line, sizeof(line));
-  if(!n) {
-    *failed = 1;
-    return l;
-  }
-  return n;
-}
-
-void ap_cloud_wipe_hdrs(struct curl_slist *l)
-{
-  struct curl_slist *i;
-  for(i = l; i; i = i->next)
-    OPENSSL_cleanse(i->data, strlen(i->data));
-  curl_slist_free_all(l);
-}
-
 /* ---- the request -------------------------------------------------------- */
 
 int ap_cloud_prepare(struct ap_target *t, struct ap_result *r, double budget,
@@ -336,7 +299,7 @@ int ap_cloud_prepare(struct ap_target *t, struct ap_result *r, double budget,
   ap_strlcpy(r->region, t->region ? t->region : "", sizeof(r->region));
   ap_strlcpy(r->project, t->project ? t->project : "", sizeof(r->project));
   if(ops->prepare(t, r, budget, store, resolve, proxy, phdrs)) {
-    ap_cloud_wipe_hdrs(*phdrs);
+    ap_wipe_slist_free(*phdrs);
     *phdrs = NULL;
     return -1;
   }
@@ -353,6 +316,7 @@ static enum ap_error cloud_accepted(const struct ap_answer *a,
                                     struct ap_auth_result *auth)
 {
   struct json_object *root = ap_cloud_json(a->body, a->body_len), *v = NULL;
+  char reason[AP_TEXT];
   int n = -1;
   if(!root)
     return AP_ERR_HTTP_NOT_API;
@@ -360,12 +324,11 @@ static enum ap_error cloud_accepted(const struct ap_answer *a,
      json_object_is_type(v, json_type_int))
     n = json_object_get_int(v);
   json_object_put(root);
-  auth->h.state = AP_STATE_OK;
-  auth->h.error = AP_ERR_NONE;
-  snprintf(auth->h.reason, sizeof(auth->h.reason),
+  snprintf(reason, sizeof(reason),
            "credentials and model access accepted (HTTP %ld, "
            "count-tokens: %d input tokens)",
            a->status, n);
+  ap_head_set(&auth->h, AP_STATE_OK, AP_ERR_NONE, reason);
   return AP_ERR_NONE;
 }
 
@@ -374,7 +337,7 @@ enum ap_error ap_cloud_classify(const struct ap_answer *a,
                                 struct ap_auth_result *auth)
 {
   const struct ap_cloud_ops *ops = cloud_ops(a->provider);
-  char type[64], msg[160];
+  char type[64], msg[160], reason[AP_TEXT];
   enum ap_error e;
 
   if(!ops)
@@ -395,10 +358,9 @@ enum ap_error ap_cloud_classify(const struct ap_answer *a,
   }
   e = ops->error(type, msg, a->status);
   ap_strlcpy(auth->error_type, type, sizeof(auth->error_type));
-  auth->h.state = ap_error_state(e);
-  auth->h.error = e;
-  snprintf(auth->h.reason, sizeof(auth->h.reason), "%ld %s: %s", a->status,
+  snprintf(reason, sizeof(reason), "%ld %s: %s", a->status,
            type[0] ? type : "error", msg[0] ? msg : "(no message)");
+  ap_head_set(&auth->h, ap_error_state(e), e, reason);
   return AP_ERR_NONE;
 }
 

@@ -75,18 +75,11 @@ void ap_cloud_clean(char *out, size_t cap, const char *s);
 int ap_cloud_plain(const char *v, char *out, size_t cap);
 /* Is R a region (or project) name: [a-z0-9-], 1 to 40 bytes? */
 int ap_cloud_region_ok(const char *r);
-/* *DST replaced by a copy of V; -1 when out of memory. */
-int ap_cloud_set_dup(char **dst, const char *v);
 /* A whole regular file, at most AP_CLOUD_BODY_MAX bytes, never blocking;
  * the caller wipes and frees it. NULL with ERR. */
 char *ap_cloud_read_file(const char *path, size_t *plen, char *err,
                          size_t errlen);
-/* A header line "NAME: VALUE" appended to L (*FAILED set when out of
- * memory); the line is wiped after. */
-struct curl_slist *ap_cloud_add_hdr(struct curl_slist *l, int *failed,
-                                    const char *name, const char *value);
-/* Wipe every line of L, then free it. */
-void ap_cloud_wipe_hdrs(struct curl_slist *l);
+/* (Header lists: ap_wipe_slist_header and ap_wipe_slist_free, wipe.c.) */
 
 /* ---- cloud_fetch.c: one side transfer ---- */
 struct ap_cloud_fetch {

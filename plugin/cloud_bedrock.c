@@ -111,8 +111,8 @@ static int imds_fetch(struct ap_cloud *cl, struct ap_result *r,
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  h = ap_cloud_add_hdr(h, &failed, "x-aws-ec2-metadata-token-ttl-seconds",
-                       "21600");
+  h = ap_wipe_slist_header(h, &failed, "x-aws-ec2-metadata-token-ttl-seconds",
+                           "21600");
   snprintf(url, sizeof(url), "%s/latest/api/token", base);
   if(failed ||
      ap_cloud_fetch_run(f, "PUT", url, h, NULL, budget, NULL, NULL, "") ||
@@ -126,12 +126,12 @@ static int imds_fetch(struct ap_cloud *cl, struct ap_result *r,
   f->body[strcspn(f->body, "\r\n")] = '\0';
   tok = ap_cloud_secret_dup(f->body, err, errlen);
   ap_cloud_fetch_end(f);
-  ap_cloud_wipe_hdrs(h);
+  ap_wipe_slist_free(h);
   h = NULL;
   if(!tok)
     goto out;
   snprintf(tokhdr, sizeof(tokhdr), "%s", "x-aws-ec2-metadata-token");
-  h = ap_cloud_add_hdr(h, &failed, tokhdr, tok->value);
+  h = ap_wipe_slist_header(h, &failed, tokhdr, tok->value);
   snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/",
            base);
   if(failed ||
@@ -166,7 +166,7 @@ static int imds_fetch(struct ap_cloud *cl, struct ap_result *r,
 out:
   ap_cloud_fetch_end(f);
   free(f);
-  ap_cloud_wipe_hdrs(h);
+  ap_wipe_slist_free(h);
   ap_secret_free(tok);
   return rc;
 }
@@ -272,15 +272,15 @@ static int bedrock_request(struct ap_target *t, struct ap_result *r,
                   "cannot sign the request (a field is too long)");
     return -1;
   }
-  *phdrs = ap_cloud_add_hdr(*phdrs, &failed, "host", host);
+  *phdrs = ap_wipe_slist_header(*phdrs, &failed, "host", host);
   *phdrs =
-    ap_cloud_add_hdr(*phdrs, &failed, "content-type", "application/json");
-  *phdrs = ap_cloud_add_hdr(*phdrs, &failed, "x-amz-date", amz);
+    ap_wipe_slist_header(*phdrs, &failed, "content-type", "application/json");
+  *phdrs = ap_wipe_slist_header(*phdrs, &failed, "x-amz-date", amz);
   if(c->token)
-    *phdrs = ap_cloud_add_hdr(*phdrs, &failed, "x-amz-security-token",
-                              c->token->value);
+    *phdrs = ap_wipe_slist_header(*phdrs, &failed, "x-amz-security-token",
+                                  c->token->value);
   *phdrs =
-    ap_cloud_add_hdr(*phdrs, &failed, "authorization", out.authorization);
+    ap_wipe_slist_header(*phdrs, &failed, "authorization", out.authorization);
   OPENSSL_cleanse(&out, sizeof(out));
   ap_secret_fingerprint(c->akid, r->key_fingerprint,
                         sizeof(r->key_fingerprint));

@@ -227,8 +227,8 @@ static int sa_token(struct ap_target *t, struct ap_result *r, double budget,
   f = calloc(1, sizeof(*f));
   if(!f)
     goto out;
-  h = ap_cloud_add_hdr(h, &failed, "content-type",
-                       "application/x-www-form-urlencoded");
+  h = ap_wipe_slist_header(h, &failed, "content-type",
+                           "application/x-www-form-urlencoded");
   if(failed)
     goto out;
   if(ap_cloud_fetch_run(f, "POST", sa.token_uri, h, form, budget, store,
@@ -247,7 +247,7 @@ out:
   if(f)
     ap_cloud_fetch_end(f);
   free(f);
-  ap_cloud_wipe_hdrs(h);
+  ap_wipe_slist_free(h);
   if(form) {
     OPENSSL_cleanse(form, strlen(form));
     free(form);
@@ -276,7 +276,7 @@ static int gce_token(struct ap_target *t, struct ap_result *r, double budget)
            "token",
            host);
   snprintf(r->key_source, sizeof(r->key_source), "gce-metadata:%s", host);
-  h = ap_cloud_add_hdr(h, &failed, "metadata-flavor", "Google");
+  h = ap_wipe_slist_header(h, &failed, "metadata-flavor", "Google");
   if(failed ||
      ap_cloud_fetch_run(f, "GET", url, h, NULL, budget, NULL, NULL, "") ||
      f->status != 200 || ap_cloud_parse_token(f->body, f->len, &ta)) {
@@ -294,7 +294,7 @@ static int gce_token(struct ap_target *t, struct ap_result *r, double budget)
 out:
   ap_cloud_fetch_end(f);
   free(f);
-  ap_cloud_wipe_hdrs(h);
+  ap_wipe_slist_free(h);
   ap_secret_free(ta.access_token);
   return rc;
 }
@@ -313,10 +313,10 @@ static int vertex_request(struct ap_target *t, struct ap_result *r,
   if(!t->cloud->body)
     return -1;
   snprintf(bearer, sizeof(bearer), "Bearer %s", t->cloud->token->value);
-  *phdrs = ap_cloud_add_hdr(*phdrs, &failed, "authorization", bearer);
+  *phdrs = ap_wipe_slist_header(*phdrs, &failed, "authorization", bearer);
   OPENSSL_cleanse(bearer, sizeof(bearer));
   *phdrs =
-    ap_cloud_add_hdr(*phdrs, &failed, "content-type", "application/json");
+    ap_wipe_slist_header(*phdrs, &failed, "content-type", "application/json");
   ap_strlcpy(r->key_source, t->cloud->token_source, sizeof(r->key_source));
   ap_secret_fingerprint(t->cloud->token, r->key_fingerprint,
                         sizeof(r->key_fingerprint));
@@ -357,7 +357,7 @@ static enum ap_code vertex_finish(struct ap_target *t, char *err,
                             "service account file with project_id)");
       return AP_E_CONFIG;
     }
-    if(ap_cloud_set_dup(&t->project, project)) {
+    if(ap_str_set(&t->project, project)) {
       snprintf(err, errlen, "out of memory");
       return AP_E_NOMEM;
     }

@@ -2,15 +2,15 @@
  * model layer's GET /v1/models/{id} and the inference canary's streamed
  * POST. Each gets a handle of its own (they are rare: never on the probe's
  * hot path), the prober's headers (a copy, wiped when freed), its trust
- * store, the proxy and pinned addresses the probe used, and the same TLS
- * floor and verification. Judging the answers is model.c's and
- * inference.c's.
+ * store, the proxy, the --resolve pins, the name looked up within the
+ * timeout as every name is (url.c ap_url_pin), and the same address
+ * family, TLS floor, verification and timeouts (transfer.c
+ * ap_curl_target). Judging the answers is model.c's and inference.c's.
  */
 #include "internal.h"
 #include "strutil.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,20 +26,6 @@ static CURLcode on_ctx(CURL *curl, void *sslctx, void *ud)
   return CURLE_OK;
 }
 
-static void wipe_free(struct curl_slist *l)
-{
-  struct curl_slist *n;
-  for(n = l; n; n = n->next)
-    OPENSSL_cleanse(n->data, strlen(n->data));
-  curl_slist_free_all(l);
-}
-
-static long ms_of(double s)
-{
-  long ms = (long)(s * 1000.0 + 0.999);
-  return ms < 1 ? 1 : ms;
-}
-
 /* The probe's headers, copied, with its "accept" replaced by EXTRA when
  * given. *FAILED set when out of memory. */
 static struct curl_slist *headers_copy(const struct ap_target *t,
@@ -49,23 +35,13 @@ static struct curl_slist *headers_copy(const struct ap_target *t,
   void *store;
   ap_prober_parts(t, &src, &store);
   for(n = src; n && !*failed; n = n->next) {
-    struct curl_slist *next;
     if(extra && !strncasecmp(n->data, "accept:", 7) &&
        !strncasecmp(extra, "accept:", 7))
       continue;
-    next = curl_slist_append(out, n->data);
-    if(!next)
-      *failed = 1;
-    else
-      out = next;
+    out = ap_wipe_slist_append(out, n->data, failed);
   }
-  if(extra && !*failed) {
-    n = curl_slist_append(out, extra);
-    if(!n)
-      *failed = 1;
-    else
-      out = n;
-  }
+  if(extra)
+    out = ap_wipe_slist_append(out, extra, failed);
   return out;
 }
 
@@ -75,13 +51,10 @@ enum ap_code ap_followup_init(struct ap_followup *f, const struct ap_target *t,
                               size_t errlen)
 {
   struct ap_env_result env;
+  struct ap_dns_result dns;
   struct curl_slist *unused;
   CURL *e;
-  int failed = 0, i;
-  long sslver = t->min_tls == 13   ? CURL_SSLVERSION_TLSv1_3
-                : t->min_tls == 11 ? CURL_SSLVERSION_TLSv1_1
-                : t->min_tls == 10 ? CURL_SSLVERSION_TLSv1_0
-                                   : CURL_SSLVERSION_TLSv1_2;
+  int failed = 0, i, timed_out = 0;
 
   memset(f, 0, sizeof(*f));
   ap_prober_parts(t, &unused, &f->store);
@@ -91,14 +64,9 @@ enum ap_code ap_followup_init(struct ap_followup *f, const struct ap_target *t,
     return AP_E_INTERNAL;
   }
   f->headers = headers_copy(t, accept, &failed);
-  if(json_body && !failed) {
-    struct curl_slist *n =
-      curl_slist_append(f->headers, "content-type: application/json");
-    if(!n)
-      failed = 1;
-    else
-      f->headers = n;
-  }
+  if(json_body)
+    f->headers = ap_wipe_slist_append(
+      f->headers, "content-type: application/json", &failed);
   for(i = 0; i < t->resolve_count && !failed; i++) {
     struct curl_slist *n = curl_slist_append(f->resolve, t->resolve[i]);
     if(!n)
@@ -112,28 +80,21 @@ enum ap_code ap_followup_init(struct ap_followup *f, const struct ap_target *t,
   }
   memset(&env, 0, sizeof(env));
   ap_env_eval(t, t->url_host, &env, f->proxy, sizeof(f->proxy));
+  /* the API's name (or the proxy's) through the bounded lookup, as the
+   * probe's: libcurl's own resolver has no limit of ours */
+  if(ap_url_pin(f->proxy[0] ? f->proxy : url, f->proxy[0] ? 1080 : 443,
+                t->ip_family, timeout_s, &f->resolve, &dns, &timed_out)) {
+    snprintf(err, errlen, "the name lookup of %s %s: %s",
+             f->proxy[0] ? "the proxy" : "the API",
+             timed_out ? "timed out" : "failed",
+             dns.h.reason[0] ? dns.h.reason : "no address");
+    return AP_E_IO;
+  }
   ap_curl_base(e, url, f->proxy, f->resolve);
+  ap_curl_target(e, t, f->proxy, timeout_s, t->connect_timeout_s);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
-  curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
-  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-  curl_easy_setopt(e, CURLOPT_IPRESOLVE,
-                   t->ip_family == 4   ? CURL_IPRESOLVE_V4
-                   : t->ip_family == 6 ? CURL_IPRESOLVE_V6
-                                       : CURL_IPRESOLVE_WHATEVER);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms_of(timeout_s));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                   ms_of(t->connect_timeout_s < timeout_s
-                           ? t->connect_timeout_s
-                           : timeout_s));
-  curl_easy_setopt(e, CURLOPT_SSLVERSION, sslver);
-  if(t->min_tls < 12)
-    curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
   curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ctx);
   curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, f);
-  if(!strncasecmp(f->proxy, "https://", 8) && t->ca_file)
-    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, t->ca_file);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ap_followup_on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ap_followup_on_body);
@@ -151,7 +112,7 @@ void ap_followup_free(struct ap_followup *f)
   }
   if(f->easy)
     curl_easy_cleanup(f->easy);
-  wipe_free(f->headers);
+  ap_wipe_slist_free(f->headers);
   curl_slist_free_all(f->resolve);
   free(f->body);
   memset(f, 0, sizeof(*f));

@@ -82,31 +82,29 @@ static void set_reset(double *field, const char *v, double now)
 }
 
 /* anthropic-ratelimit-<bucket>-<what> */
-static void ratelimit(struct ap_headers *h, const char *name, const char *v,
-                      double now)
+void ap_ratelimit_anthropic(struct ap_ratelimit *rl, const char *rest,
+                            const char *v, double now)
 {
-  static const char pre[] = "anthropic-ratelimit-";
-  const char *rest = name + sizeof(pre) - 1;
   if(!strcasecmp(rest, "requests-limit"))
-    set_num(&h->rl.requests_limit, v);
+    set_num(&rl->requests_limit, v);
   else if(!strcasecmp(rest, "requests-remaining"))
-    set_num(&h->rl.requests_remaining, v);
+    set_num(&rl->requests_remaining, v);
   else if(!strcasecmp(rest, "requests-reset"))
-    set_reset(&h->rl.requests_reset_s, v, now);
+    set_reset(&rl->requests_reset_s, v, now);
   else if(!strcasecmp(rest, "tokens-limit"))
-    set_num(&h->rl.tokens_limit, v);
+    set_num(&rl->tokens_limit, v);
   else if(!strcasecmp(rest, "tokens-remaining"))
-    set_num(&h->rl.tokens_remaining, v);
+    set_num(&rl->tokens_remaining, v);
   else if(!strcasecmp(rest, "tokens-reset"))
-    set_reset(&h->rl.tokens_reset_s, v, now);
+    set_reset(&rl->tokens_reset_s, v, now);
   else if(!strcasecmp(rest, "input-tokens-limit"))
-    set_num(&h->rl.input_tokens_limit, v);
+    set_num(&rl->input_tokens_limit, v);
   else if(!strcasecmp(rest, "input-tokens-remaining"))
-    set_num(&h->rl.input_tokens_remaining, v);
+    set_num(&rl->input_tokens_remaining, v);
   else if(!strcasecmp(rest, "output-tokens-limit"))
-    set_num(&h->rl.output_tokens_limit, v);
+    set_num(&rl->output_tokens_limit, v);
   else if(!strcasecmp(rest, "output-tokens-remaining"))
-    set_num(&h->rl.output_tokens_remaining, v);
+    set_num(&rl->output_tokens_remaining, v);
 }
 
 double ap_parse_duration(const char *v)
@@ -142,27 +140,47 @@ double ap_parse_duration(const char *v)
 }
 
 /* x-ratelimit-{limit,remaining,reset}-{requests,tokens} (OpenAI). */
-static void openai_ratelimit(struct ap_headers *h, const char *rest,
-                             const char *v)
+void ap_ratelimit_openai(struct ap_ratelimit *rl, const char *rest,
+                         const char *v, double now)
 {
   double d;
+  (void)now;
   if(!strcasecmp(rest, "limit-requests"))
-    set_num(&h->rl.requests_limit, v);
+    set_num(&rl->requests_limit, v);
   else if(!strcasecmp(rest, "remaining-requests"))
-    set_num(&h->rl.requests_remaining, v);
+    set_num(&rl->requests_remaining, v);
   else if(!strcasecmp(rest, "limit-tokens"))
-    set_num(&h->rl.tokens_limit, v);
+    set_num(&rl->tokens_limit, v);
   else if(!strcasecmp(rest, "remaining-tokens"))
-    set_num(&h->rl.tokens_remaining, v);
+    set_num(&rl->tokens_remaining, v);
   else if(!strcasecmp(rest, "reset-requests")) {
     d = ap_parse_duration(v);
     if(d >= 0)
-      h->rl.requests_reset_s = d;
+      rl->requests_reset_s = d;
   } else if(!strcasecmp(rest, "reset-tokens")) {
     d = ap_parse_duration(v);
     if(d >= 0)
-      h->rl.tokens_reset_s = d;
+      rl->tokens_reset_s = d;
   }
+}
+
+/* A rate-limit header of any provider's family (the provider table's
+ * prefixes): 1 when NAME was one. */
+static int ratelimit(struct ap_headers *h, const char *name, const char *v,
+                     double now)
+{
+  const struct ap_provider_row *p;
+  size_t i, n;
+  for(i = 0; (p = ap_provider_at(i)) != NULL; i++) {
+    if(!p->ratelimit_prefix || !p->ratelimit)
+      continue;
+    n = strlen(p->ratelimit_prefix);
+    if(!strncasecmp(name, p->ratelimit_prefix, n)) {
+      p->ratelimit(&h->rl, name + n, v, now);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static void header(struct ap_headers *h, const char *name, const char *v,
@@ -203,10 +221,8 @@ static void header(struct ap_headers *h, const char *name, const char *v,
       h->should_retry = 1;
     else if(!strcasecmp(v, "false"))
       h->should_retry = 0;
-  } else if(!strncasecmp(name, "anthropic-ratelimit-", 20)) {
+  } else {
     ratelimit(h, name, v, now);
-  } else if(!strncasecmp(name, "x-ratelimit-", 12)) {
-    openai_ratelimit(h, name + 12, v);
   }
 }
 

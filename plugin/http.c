@@ -97,9 +97,7 @@ void ap_http_judge(struct ap_result *r, const struct ap_target *t,
   a.key_sent = f->key_sent;
   a.key = t->key; /* redacted from the message before it is cut */
   a.provider = t->provider;
-  herr = ap_cloud_provider(a.provider)
-           ? ap_cloud_classify(&a, h->amzn_error_type, &r->auth)
-           : ap_auth_classify(&a, &r->auth);
+  herr = ap_provider(a.provider)->classify(&a, h->amzn_error_type, &r->auth);
   if(herr == AP_ERR_NONE)
     return;
   if(herr == AP_ERR_HTTP_REDIRECT)

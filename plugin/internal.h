@@ -14,6 +14,9 @@
 /* ---- provider.c: one row per provider ---- */
 #define AP_DEFAULT_URL "https://api.anthropic.com/v1/models?limit=1"
 struct ap_cloud_ops;
+struct ap_ratelimit;
+struct ap_answer;
+struct ap_auth_result;
 struct ap_provider_row {
   int id;                      /* enum ap_provider */
   const char *name;            /* --provider NAME, result's provider */
@@ -24,6 +27,14 @@ struct ap_provider_row {
   const char *auth_header;     /* "name: " the key follows, NULL none */
   const char *version_header;  /* its value is --anthropic-version */
   const char *ratelimit_prefix; /* the rate-limit header family */
+  /* its parser: the header named PREFIX+REST with value V into RL (NOW:
+   * wall seconds), NULL none */
+  void (*ratelimit)(struct ap_ratelimit *rl, const char *rest, const char *v,
+                    double now);
+  /* the error classifier of its answers (like ap_auth_classify; TYPE the
+   * x-amzn-ErrorType header's type, "" none), NULL: no auth layer */
+  enum ap_error (*classify)(const struct ap_answer *a, const char *type,
+                            struct ap_auth_result *auth);
   int auth_layer;              /* 0: the status alone decides (https) */
   int time_signed;             /* requests signed with the clock */
   double signed_window_s;      /* how long such a signature holds */
@@ -39,16 +50,42 @@ struct ap_provider_row {
 };
 /* The row of provider ID (the first row for an unknown id). */
 const struct ap_provider_row *ap_provider(int id);
+/* Row I of the table, NULL past the end. */
+const struct ap_provider_row *ap_provider_at(size_t i);
 /* The row named NAME (case-insensitive), NULL when none. */
 const struct ap_provider_row *ap_provider_by_name(const char *name);
+
+/* ---- target.c ---- */
+/* *FIELD replaced by a copy of VALUE (the old one freed); -1 when out of
+ * memory (*FIELD unchanged). */
+int ap_str_set(char **field, const char *value);
 
 /* ---- url.c: small URL helpers over curl's URL API ---- */
 /* Host of URL without brackets. 0 on success. */
 int ap_url_host(const char *url, char *host, size_t hostlen);
 /* Port of URL (443 when absent). 0 on success. */
 int ap_url_port(const char *url, int *port);
-/* Copy URL into OUT with any user:password replaced by "***". */
+/* Copy URL into OUT (normalised by curl when it parses) with any
+ * user:password masked (ap_mask_url_userinfo, common/strutil.c). */
 void ap_url_redact(const char *url, char *out, size_t outlen);
+/* --url's VALUE checked (https, a host, no credentials) and normalised
+ * (no fragment) into *POUT (malloc'd). AP_OK or an error with ERR. */
+enum ap_code ap_url_target(const char *value, char **pout, char *err,
+                           size_t errlen);
+/* --status-page's V: "anthropic" (status.claude.com), or an https URL
+ * without credentials, a Statuspage summary.json or the page's base
+ * address (its summary.json is read), into *POUT (malloc'd). AP_OK or an
+ * error with ERR. */
+enum ap_code ap_url_statuspage(const char *v, char **pout, char *err,
+                               size_t errlen);
+/* A bare https://HOST[:PORT][/] in *PURL gets PATH (and QUERY, NULL
+ * none); *PURL is replaced. AP_OK or an error with ERR. */
+enum ap_code ap_url_default_path(char **purl, const char *path,
+                                 const char *query, char *err,
+                                 size_t errlen);
+/* --resolve's HOST:PORT:ADDR[,ADDR...] with ADDR an IP literal ([v6]
+ * allowed)? */
+int ap_resolve_ok(const char *v);
 /* Every name through the bounded lookup: resolve the host of URL (the
  * status page, a proxy) with ap_dns_resolve within TIMEOUT_S and append
  * "HOST:PORT:ADDR" to the curl_slist *PLIST (CURLOPT_RESOLVE) so libcurl
@@ -139,6 +176,23 @@ const char *ap_dns_rcode_name(int rcode);
 /* Path MTU, MSS and smoothed RTT of the connected TCP socket FD into TCP
  * (left as they are when FD is not a connected TCP socket). 0 on success. */
 int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp);
+/* The sockets libcurl holds open for one transfer (happy eyeballs may
+ * open several): told of each it opens (its sockopt callback) and of each
+ * it closes (its closesocket callback), so TCP_INFO is only ever read
+ * from a socket still open for this transfer, never from a number that a
+ * closed one left free and another thread's (or another target's) socket
+ * took since. The caller zeroes it per transfer. */
+struct ap_tcp_socks {
+  int fd[8];
+  int n;
+};
+/* FD opened for the transfer (kept when there is room: at most 8). */
+void ap_tcp_socks_opened(struct ap_tcp_socks *s, int fd);
+/* FD is being closed: forgotten. */
+void ap_tcp_socks_closed(struct ap_tcp_socks *s, int fd);
+/* TCP_INFO from the newest connected socket still held, into TCP;
+ * 0 when one was read, -1 when none is connected. */
+int ap_tcp_socks_read(const struct ap_tcp_socks *s, struct ap_tcp_result *tcp);
 /* When DNS has both IPv4 and IPv6 addresses, connect to the first of each
  * family at PORT at once, on a thread, for at most TIMEOUT_S; else NULL.
  * Finish waits for it and fills TCP->families (consumes JOB). */
@@ -242,6 +296,12 @@ struct ap_headers {
 void ap_headers_init(struct ap_headers *h);
 /* Every rate limit unknown (NAN). */
 void ap_ratelimit_init(struct ap_ratelimit *rl);
+/* The rate-limit header families (the provider table's parsers): the
+ * header PREFIX+REST with value V into RL; NOW wall seconds. */
+void ap_ratelimit_anthropic(struct ap_ratelimit *rl, const char *rest,
+                            const char *v, double now);
+void ap_ratelimit_openai(struct ap_ratelimit *rl, const char *rest,
+                         const char *v, double now);
 /* Feed one raw header line (with or without CRLF). A status line resets
  * the captured headers (a later response replaces an earlier one). NOW is
  * the local wall clock (for Date and HTTP-date retry-after). */
@@ -356,6 +416,11 @@ void ap_statuspage_parse(const char *body, size_t len,
 /* Tell the verdict's reason what the status page says. */
 void ap_statuspage_fold(struct ap_result *r);
 
+/* ---- thresholds.c ---- */
+/* Judge R's metrics and the auth states by TH: the layers only (the
+ * runner computes the verdict after it). */
+void ap_thresholds_judge(const struct ap_thresholds *th, struct ap_result *r);
+
 /* ---- retry.c ---- */
 /* Would the official SDKs retry this outcome? */
 int ap_retry_transient(const struct ap_result *r);
@@ -380,7 +445,12 @@ void ap_layer_fail(struct ap_result *r, enum ap_layer l, enum ap_error e,
                    const char *reason);
 struct ap_layer_head *ap_result_layer_mut(struct ap_result *r,
                                           enum ap_layer l);
-/* Compute r->verdict from the layers. */
+/* The verdict the layers of R give, into V (R unchanged): what a retry
+ * asks of an attempt. */
+void ap_verdict_of(const struct ap_result *r, struct ap_verdict *v);
+/* Set r->verdict from the layers, with the status page's word folded into
+ * its reason: once per probe, after every judge ran (runner.c), and by
+ * unit tests. */
 void ap_verdict_compute(struct ap_result *r);
 
 /* ---- scrub.c ---- */
@@ -510,14 +580,52 @@ const char *ap_dns_pinned(const struct ap_target *t, const char *host,
 void ap_dns_from_list(struct ap_dns_result *dns, const char *list,
                       int family);
 
-/* ---- transfer.c: libcurl setup and callbacks ---- */
+/* ---- wipe.c: secrets wiped before their memory is freed ---- */
 struct curl_slist;
+/* LINE appended to L (a copy); *FAILED set when out of memory, and then
+ * (or when *FAILED is set already) L comes back unchanged. Every header
+ * list goes through these and ap_wipe_slist_free, none through a plain
+ * curl_slist_append/curl_slist_free_all: a line may hold a secret. */
+struct curl_slist *ap_wipe_slist_append(struct curl_slist *l,
+                                        const char *line, int *failed);
+/* "NAME: VALUE" appended to L, built in a buffer wiped after; a line
+ * longer than a secret allows is refused (*FAILED), never cut. */
+struct curl_slist *ap_wipe_slist_header(struct curl_slist *l, int *failed,
+                                        const char *name, const char *value);
+/* Wipes every string of L, then frees L. NULL is fine. */
+void ap_wipe_slist_free(struct curl_slist *l);
+/* curl_global_init(FLAGS) with allocator functions that wipe every block
+ * libcurl frees or moves (its request buffer holds the key). Only the
+ * process's first initialiser of libcurl sets them: later calls only
+ * count. 0, or -1 when libcurl cannot initialise. */
+int ap_wipe_curl_init(long flags);
+
+/* ---- transfer.c: libcurl setup and callbacks ---- */
+/* The handles a target keeps between probes (prober.c makes and frees
+ * them; transfer.c uses them). */
+struct ap_prober {
+  void *easy;                  /* CURL * */
+  void *store;                 /* X509_STORE * */
+  struct curl_slist *headers;  /* holds the key: wiped on free */
+  struct ap_leaf_cache leaf;   /* names of the last certificate */
+  struct ap_tcp_socks socks;   /* the sockets libcurl holds for easy */
+  void *status_easy;           /* CURL *: the status page's, if any */
+  char *body;                  /* grown to what answers need (<= 64 KiB) */
+  size_t body_cap;
+};
 /* The options every transfer of apiprobe shares, on EASY (a CURL *): URL,
  * https only, no signals, no redirects, a fresh connection closed after,
  * addresses pinned by RESOLVE, no libcurl CA paths (our store is set in
  * the SSL_CTX callback), PROXY ("" = none). */
 void ap_curl_base(void *easy, const char *url, const char *proxy,
                   struct curl_slist *resolve);
+/* What every request to T's API shares, probe or follow-up: T's address
+ * family, TLS floor and verification, the CA for an https:// PROXY, the
+ * proxy's CONNECT answer kept out of the headers, and the timeouts
+ * (TOTAL_S, connect CONN_S bounded by it), in whole milliseconds rounded
+ * up. */
+void ap_curl_target(void *easy, const struct ap_target *t, const char *proxy,
+                    double total_s, double conn_s);
 /* The handles a target keeps between probes (T->prober). */
 enum ap_code ap_prober_new(const struct ap_target *t, struct ap_prober **pp,
                            char *err, size_t errlen);
@@ -547,8 +655,6 @@ struct ap_transfer {
   double curl_start;           /* mono */
   int proxy_tls;               /* the proxy URL is https:// */
   int proxy_tls_seen;          /* its TLS context went by (the first) */
-  int socks[4];                /* sockets libcurl opened, for TCP_INFO */
-  int nsocks;
   struct curl_slist *cloud_hdrs; /* bedrock/vertex: signed, wiped at end */
   const char *cloud_body;      /* bedrock/vertex: the POST body */
   char errbuf[AP_ERRBUF];
@@ -585,7 +691,7 @@ const char *ap_transfer_body(const struct ap_transfer *x);
 /* The end of X: the body wiped, the signed headers wiped and freed. */
 void ap_transfer_wipe(struct ap_transfer *x);
 
-/* ---- runner.c ---- */
+/* ---- layer.c: the initial result ---- */
 /* The result before any layer ran: every layer skipped (proxy n/a), every
  * measurement unknown (NAN, -1), T's names copied (T may be NULL). */
 void ap_result_init(struct ap_result *r, const struct ap_target *t);
@@ -663,7 +769,11 @@ struct ap_stream {
   char error_type[64];   /* an error event's type */
   char reason[AP_TEXT];  /* why the stream failed */
 };
+/* ---- stream.c: what the canary's stream says ---- */
 void ap_stream_init(struct ap_stream *s, int provider, double sent_at);
+/* S fails with E: its reason WHAT[: DETAIL (cleaned)]; returns E. */
+enum ap_error ap_stream_fail(struct ap_stream *s, enum ap_error e,
+                             const char *what, const char *detail);
 /* One event (TYPE as the SSE said, DATA of LEN bytes) at mono time NOW.
  * Returns AP_ERR_NONE to go on (S->done tells the end), or the inference
  * error that ends the stream (S->reason says why). */
@@ -677,6 +787,17 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r,
                       double deadline);
 /* Less than this left of --timeout: a follow-up is not started. */
 #define AP_FOLLOWUP_MIN_S 0.2
+
+/* ---- canary_memo.c: one canary per --canary-interval ---- */
 void ap_canary_memo_free(struct ap_canary_memo *m);
+/* Within --canary-interval of the last run of T's canary (or while
+ * another process runs it): IN gets that result, marked reused, and 1
+ * is returned. Else T's slot is claimed for this run (0). */
+int ap_canary_memo_claim(struct ap_target *t, struct ap_inference_result *in,
+                         double now);
+/* The claim released; with IN (NULL: nothing ran) kept as the run of
+ * time AT. */
+void ap_canary_memo_keep(struct ap_target *t,
+                         const struct ap_inference_result *in, double at);
 
 #endif

@@ -123,9 +123,10 @@ void ap_model_run(struct ap_target *t, struct ap_result *r, double deadline)
     /* bedrock/vertex: the auth layer's count-tokens went to --model's
      * first id and proved it is served (cloud.c); no second request */
     if(r->auth.h.state == AP_STATE_OK || r->auth.h.state == AP_STATE_WARNING) {
-      m->h.state = AP_STATE_OK;
-      snprintf(m->h.reason, sizeof(m->h.reason),
+      char reason[AP_TEXT];
+      snprintf(reason, sizeof(reason),
                "%.120s: count-tokens accepted (auth layer)", t->cloud_model);
+      ap_head_set(&m->h, AP_STATE_OK, m->h.error, reason);
     }
     return;
   }

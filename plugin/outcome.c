@@ -46,6 +46,8 @@ const char *ap_layer_name(enum ap_layer l)
 #undef AP_LAYER_NAME
   case AP_LAYER_COUNT:
     break;
+  case AP_LAYER_ANY:
+    return "any";
   }
   return "unknown";
 }

@@ -89,9 +89,15 @@ static void number(char *out, size_t n, double v)
     snprintf(out, n, "%.9g", v);
 }
 
-static void family(struct prom_buf *b, const char *name, const char *help)
+static void family(struct prom_buf *b, const char *name, const char *type,
+                   const char *help)
 {
-  pb_put(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+  pb_put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void gauge(struct prom_buf *b, const char *name, const char *help)
+{
+  family(b, name, "gauge", help);
 }
 
 /* target="NAME", and for the clouds where it runs: provider, region and
@@ -111,111 +117,93 @@ static void target_label(const struct ap_result *r, char *out, size_t n)
            project[0] ? "\"" : "");
 }
 
-/* How a metric of the shared table is exposed: its family, the "phase"
- * label when it is one phase of a family, and whether days left become an
- * expiry timestamp. Metrics of the table not listed here get
- * apiprobe_NAME with their unit's suffix. */
-struct prom_name {
-  const char *metric;
-  const char *family;
-  const char *phase;
-  int expiry;
-  const char *help;
+/* ---- the metric rows: each names its family, phase and HELP ---------- */
+
+/* The auth layer's numbers the metric table does not carry (the window's
+ * limits, for the headroom), as rows of the same shape. */
+static const struct ap_metric limit_rows[] = {
+  {.name = "ratelimit_requests_limit",
+   .json = "layers.auth.ratelimit_requests_limit", .uom = "",
+   .layer = AP_LAYER_AUTH, .min = 0, .max = NAN,
+   .help = "requests allowed in the rate-limit window",
+   .offset = offsetof(struct ap_result, auth.rl.requests_limit),
+   .prom_name = "apiprobe_ratelimit_requests_limit", .prom_type = "gauge"},
+  {.name = "ratelimit_tokens_limit",
+   .json = "layers.auth.ratelimit_tokens_limit", .uom = "",
+   .layer = AP_LAYER_AUTH, .min = 0, .max = NAN,
+   .help = "tokens allowed in the rate-limit window",
+   .offset = offsetof(struct ap_result, auth.rl.tokens_limit),
+   .prom_name = "apiprobe_ratelimit_tokens_limit", .prom_type = "gauge"},
 };
 
-static const struct prom_name prom_names[] = {
-  {"dns_time", "apiprobe_duration_seconds", "dns", 0,
-   "time of each probe phase: dns lookup, tcp connect, proxy CONNECT, tls "
-   "handshake, ttfb (request to first byte), total"},
-  {"tcp_time", "apiprobe_duration_seconds", "tcp", 0, NULL},
-  {"proxy_time", "apiprobe_duration_seconds", "proxy", 0, NULL},
-  {"tls_time", "apiprobe_duration_seconds", "tls", 0, NULL},
-  {"ttfb", "apiprobe_duration_seconds", "ttfb", 0, NULL},
-  {"total_time", "apiprobe_duration_seconds", "total", 0, NULL},
-  {"cert_days_left", "apiprobe_cert_expiry_timestamp_seconds", NULL, 1,
-   "when the leaf certificate expires (Unix time)"},
-  {"chain_min_days_left", "apiprobe_chain_earliest_expiry_timestamp_seconds",
-   NULL, 1, "when the first certificate of the chain sent expires (Unix time)"},
-  {"http_status", "apiprobe_http_status_code", NULL, 0,
-   "HTTP status of the answer"},
-};
-
-#define PROM_NAMES (sizeof(prom_names) / sizeof(prom_names[0]))
-
-static const struct prom_name *prom_name_of(const char *metric)
+/* ROW's sample for R (labels LAB), none when it was not measured. */
+static void row_sample(struct prom_buf *b, const struct ap_metric *row,
+                       const struct ap_result *r, const char *lab,
+                       time_t now)
 {
-  size_t i;
-  for(i = 0; i < PROM_NAMES; i++) {
-    if(!strcmp(prom_names[i].metric, metric))
-      return &prom_names[i];
-  }
-  return NULL;
-}
-
-/* The family of metric M in FAM (and its help in HELP). */
-static void family_name(const struct ap_metric *m, char *fam, size_t nf,
-                        const char **help)
-{
-  const struct prom_name *pn = prom_name_of(m->name);
-  if(pn) {
-    snprintf(fam, nf, "%s", pn->family);
-    *help = pn->help ? pn->help : m->help;
+  char num[48];
+  double v = ap_metric_read(row, r);
+  if(isnan(v))
     return;
-  }
-  snprintf(fam, nf, "apiprobe_%s%s", m->name,
-           !strcmp(m->uom, "s")   ? "_seconds"
-           : !strcmp(m->uom, "B") ? "_bytes"
-                                  : "");
-  *help = m->help;
+  if(row->prom_value == AP_PROM_EXPIRY)
+    snprintf(num, sizeof(num), "%.0f", (double)now + v * 86400);
+  else
+    number(num, sizeof(num), v);
+  if(row->prom_phase)
+    pb_put(b, "%s{%s,phase=\"%s\"} %s\n", row->prom_name, lab,
+           row->prom_phase, num);
+  else
+    pb_put(b, "%s{%s} %s\n", row->prom_name, lab, num);
 }
 
-/* The samples of every metric whose family is FAM, for every target. */
-static void metric_family(struct prom_buf *b, const struct ap_result *rs,
-                          size_t n, const char *fam, time_t now)
+/* Does a row before ROWS[I] name the same family? */
+static int family_seen(const struct ap_metric *rows, size_t i)
 {
-  const struct ap_metric *m;
-  char lab[AP_TEXT * 3], num[48], f[96];
-  const char *help;
-  size_t i, j;
-  for(j = 0; j < n; j++) {
-    target_label(&rs[j], lab, sizeof(lab));
-    for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
-      const struct prom_name *pn = prom_name_of(m->name);
-      double v = ap_metric_value(&rs[j], i);
-      family_name(m, f, sizeof(f), &help);
-      if(strcmp(f, fam) || isnan(v))
-        continue;
-      if(pn && pn->expiry) {
-        snprintf(num, sizeof(num), "%.0f", (double)now + v * 86400);
-      } else {
-        number(num, sizeof(num), v);
+  size_t k;
+  for(k = 0; k < i; k++) {
+    if(!strcmp(rows[k].prom_name, rows[i].prom_name))
+      return 1;
+  }
+  return 0;
+}
+
+/* The N ROWS as families, each once where its first row stands: HELP and
+ * TYPE, then for every target the samples of the family's rows. */
+static void row_families(struct prom_buf *b, const struct ap_metric *rows,
+                         size_t nrows, const struct ap_result *rs, size_t n,
+                         time_t now)
+{
+  char lab[AP_TEXT * 3];
+  size_t i, j, k;
+  for(i = 0; i < nrows; i++) {
+    const char *fam = rows[i].prom_name;
+    if(family_seen(rows, i))
+      continue;
+    family(b, fam, rows[i].prom_type,
+           rows[i].prom_help ? rows[i].prom_help : rows[i].help);
+    for(j = 0; j < n; j++) {
+      target_label(&rs[j], lab, sizeof(lab));
+      for(k = i; k < nrows; k++) {
+        if(!strcmp(rows[k].prom_name, fam))
+          row_sample(b, &rows[k], &rs[j], lab, now);
       }
-      if(pn && pn->phase)
-        pb_put(b, "%s{%s,phase=\"%s\"} %s\n", fam, lab, pn->phase, num);
-      else
-        pb_put(b, "%s{%s} %s\n", fam, lab, num);
     }
   }
 }
 
-/* One family per auth-layer number the metric table does not carry (the
- * window's limits, for the headroom). */
-static void auth_limit(struct prom_buf *b, const struct ap_result *rs,
-                       size_t n, const char *fam, const char *help,
-                       size_t offset)
+/* The metric table's rows (contiguous from row 0). */
+static void metric_families(struct prom_buf *b, const struct ap_result *rs,
+                            size_t n, time_t now)
 {
-  char lab[AP_TEXT * 3], num[48];
-  size_t j;
-  family(b, fam, help);
-  for(j = 0; j < n; j++) {
-    double v = *(const double *)((const char *)&rs[j].auth + offset);
-    if(isnan(v))
-      continue;
-    target_label(&rs[j], lab, sizeof(lab));
-    number(num, sizeof(num), v);
-    pb_put(b, "%s{%s} %s\n", fam, lab, num);
-  }
+  size_t count = 0;
+  while(ap_metric_get(count))
+    count++;
+  row_families(b, ap_metric_get(0), count, rs, n, now);
+  row_families(b, limit_rows, sizeof(limit_rows) / sizeof(limit_rows[0]),
+               rs, n, now);
 }
+
+/* ---- the families beside the table: build, layers, addresses, verdict -- */
 
 static void build_info(struct prom_buf *b)
 {
@@ -223,21 +211,118 @@ static void build_info(struct prom_buf *b)
   char curl[64], ssl[96];
   label_value(curl, sizeof(curl), vi && vi->version ? vi->version : "");
   label_value(ssl, sizeof(ssl), OpenSSL_version(OPENSSL_VERSION));
-  family(b, "apiprobe_build_info",
-         "always 1; the labels name the versions of apiprobe, libcurl and "
-         "OpenSSL");
+  gauge(b, "apiprobe_build_info",
+        "always 1; the labels name the versions of apiprobe, libcurl and "
+        "OpenSSL");
   pb_put(b, "apiprobe_build_info{version=\"%s\",libcurl=\"%s\",openssl=\"%s\"} 1\n",
          AP_VERSION, curl, ssl);
+}
+
+static void layer_states(struct prom_buf *b, const struct ap_result *rs,
+                         size_t n)
+{
+  char lab[AP_TEXT * 3];
+  size_t j;
+  int l;
+  gauge(b, "apiprobe_layer_state",
+        "state of each layer: 0 ok, 1 warning, 2 critical, 3 unknown "
+        "(no sample: skipped or n/a)");
+  for(j = 0; j < n; j++) {
+    target_label(&rs[j], lab, sizeof(lab));
+    for(l = 0; l < AP_LAYER_COUNT; l++) {
+      double v = ap_state_number(ap_result_layer(&rs[j], (enum ap_layer)l)->state);
+      if(isnan(v))
+        continue;
+      pb_put(b, "apiprobe_layer_state{%s,layer=\"%s\"} %g\n", lab,
+             ap_layer_name((enum ap_layer)l), v);
+    }
+  }
+}
+
+/* Has address family F's own connect an outcome (ok or critical)? */
+static int family_tried(const struct ap_family_result *f)
+{
+  return f->state == AP_STATE_OK || f->state == AP_STATE_CRITICAL;
+}
+
+static void families_up(struct prom_buf *b, const struct ap_result *rs,
+                        size_t n)
+{
+  char lab[AP_TEXT * 3];
+  size_t j;
+  int l;
+  gauge(b, "apiprobe_family_up",
+        "1 when this address family's own TCP connect succeeded, else 0 "
+        "(names with A and AAAA only; no sample when this host has no "
+        "route for the family)");
+  for(j = 0; j < n; j++) {
+    const struct ap_tcp_result *tcp = &rs[j].tcp;
+    target_label(&rs[j], lab, sizeof(lab));
+    for(l = 0; l < tcp->family_count; l++) {
+      const struct ap_family_result *f = &tcp->families[l];
+      if(!family_tried(f))
+        continue;
+      pb_put(b, "apiprobe_family_up{%s,family=\"ipv%d\"} %d\n", lab,
+             f->family, f->state == AP_STATE_OK);
+    }
+  }
+}
+
+static void address_info(struct prom_buf *b, const struct ap_result *rs,
+                         size_t n)
+{
+  char lab[AP_TEXT * 3], addr[64];
+  size_t j;
+  int l;
+  gauge(b, "apiprobe_address_info",
+        "always 1; the address the probe connected to (connection=\"probe\") "
+        "and each family's own connect");
+  for(j = 0; j < n; j++) {
+    const struct ap_tcp_result *tcp = &rs[j].tcp;
+    target_label(&rs[j], lab, sizeof(lab));
+    if(tcp->address[0] && (tcp->family == 4 || tcp->family == 6)) {
+      label_value(addr, sizeof(addr), tcp->address);
+      pb_put(b, "apiprobe_address_info{%s,connection=\"probe\",family=\"ipv%d\",address=\"%s\"} 1\n",
+             lab, tcp->family, addr);
+    }
+    for(l = 0; l < tcp->family_count; l++) {
+      const struct ap_family_result *f = &tcp->families[l];
+      if(!f->address[0] || !family_tried(f))
+        continue;
+      label_value(addr, sizeof(addr), f->address);
+      pb_put(b, "apiprobe_address_info{%s,connection=\"family\",family=\"ipv%d\",address=\"%s\"} 1\n",
+             lab, f->family, addr);
+    }
+  }
+}
+
+static void verdicts(struct prom_buf *b, const struct ap_result *rs,
+                     size_t n)
+{
+  char lab[AP_TEXT * 3], err[64];
+  size_t j;
+  gauge(b, "apiprobe_verdict_state",
+        "the verdict: 0 ok, 1 warning, 2 critical, 3 unknown");
+  for(j = 0; j < n; j++) {
+    target_label(&rs[j], lab, sizeof(lab));
+    pb_put(b, "apiprobe_verdict_state{%s} %g\n", lab,
+           ap_state_number(rs[j].verdict.state));
+  }
+  gauge(b, "apiprobe_verdict_info",
+        "always 1; the labels name the failing layer and error");
+  for(j = 0; j < n; j++) {
+    target_label(&rs[j], lab, sizeof(lab));
+    label_value(err, sizeof(err),
+                rs[j].verdict.error ? ap_error_name(rs[j].verdict.error)
+                                    : "none");
+    pb_put(b, "apiprobe_verdict_info{%s,layer=\"%s\",error=\"%s\"} 1\n",
+           lab, ap_layer_name(rs[j].verdict.layer), err);
+  }
 }
 
 static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
 {
   struct prom_buf b = {NULL, 0, 0, 0};
-  const struct ap_metric *m;
-  char lab[AP_TEXT * 3];
-  time_t now = time(NULL);
-  size_t i, j;
-  int l;
 
   *pout = NULL;
   b.cap = 4096;
@@ -246,102 +331,16 @@ static enum ap_code render_c(const struct ap_result *rs, size_t n, char **pout)
     return AP_E_NOMEM;
   b.s[0] = '\0';
   build_info(&b);
-  /* each family once, where its first metric stands in the table */
-  for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
-    char fam[96], prev[96];
-    const char *help;
-    const struct ap_metric *pm;
-    int seen = 0;
-    family_name(m, fam, sizeof(fam), &help);
-    for(j = 0; j < i && (pm = ap_metric_get(j)) != NULL; j++) {
-      const char *ph;
-      family_name(pm, prev, sizeof(prev), &ph);
-      if(!strcmp(prev, fam))
-        seen = 1;
-    }
-    if(seen)
-      continue;
-    family(&b, fam, help);
-    metric_family(&b, rs, n, fam, now);
-  }
-  auth_limit(&b, rs, n, "apiprobe_ratelimit_requests_limit",
-             "requests allowed in the rate-limit window",
-             offsetof(struct ap_auth_result, rl.requests_limit));
-  auth_limit(&b, rs, n, "apiprobe_ratelimit_tokens_limit",
-             "tokens allowed in the rate-limit window",
-             offsetof(struct ap_auth_result, rl.tokens_limit));
-  family(&b, "apiprobe_layer_state",
-         "state of each layer: 0 ok, 1 warning, 2 critical, 3 unknown "
-         "(no sample: skipped or n/a)");
-  for(j = 0; j < n; j++) {
-    target_label(&rs[j], lab, sizeof(lab));
-    for(l = 0; l < AP_LAYER_COUNT; l++) {
-      double v = ap_state_number(ap_result_layer(&rs[j], (enum ap_layer)l)->state);
-      if(isnan(v))
-        continue;
-      pb_put(&b, "apiprobe_layer_state{%s,layer=\"%s\"} %g\n", lab,
-             ap_layer_name((enum ap_layer)l), v);
-    }
-  }
-  family(&b, "apiprobe_family_up",
-         "1 when this address family's own TCP connect succeeded, else 0 "
-         "(names with A and AAAA only; no sample when this host has no "
-         "route for the family)");
-  for(j = 0; j < n; j++) {
-    const struct ap_tcp_result *tcp = &rs[j].tcp;
-    target_label(&rs[j], lab, sizeof(lab));
-    for(l = 0; l < tcp->family_count; l++) {
-      const struct ap_family_result *f = &tcp->families[l];
-      if(f->state != AP_STATE_OK && f->state != AP_STATE_CRITICAL)
-        continue;
-      pb_put(&b, "apiprobe_family_up{%s,family=\"ipv%d\"} %d\n", lab,
-             f->family, f->state == AP_STATE_OK);
-    }
-  }
-  family(&b, "apiprobe_address_info",
-         "always 1; the address the probe connected to (connection=\"probe\") "
-         "and each family's own connect");
-  for(j = 0; j < n; j++) {
-    const struct ap_tcp_result *tcp = &rs[j].tcp;
-    char addr[64];
-    target_label(&rs[j], lab, sizeof(lab));
-    if(tcp->address[0] && (tcp->family == 4 || tcp->family == 6)) {
-      label_value(addr, sizeof(addr), tcp->address);
-      pb_put(&b, "apiprobe_address_info{%s,connection=\"probe\",family=\"ipv%d\",address=\"%s\"} 1\n",
-             lab, tcp->family, addr);
-    }
-    for(l = 0; l < tcp->family_count; l++) {
-      const struct ap_family_result *f = &tcp->families[l];
-      if(!f->address[0] || (f->state != AP_STATE_OK && f->state != AP_STATE_CRITICAL))
-        continue;
-      label_value(addr, sizeof(addr), f->address);
-      pb_put(&b, "apiprobe_address_info{%s,connection=\"family\",family=\"ipv%d\",address=\"%s\"} 1\n",
-             lab, f->family, addr);
-    }
-  }
-  family(&b, "apiprobe_verdict_state",
-         "the verdict: 0 ok, 1 warning, 2 critical, 3 unknown");
-  for(j = 0; j < n; j++) {
-    target_label(&rs[j], lab, sizeof(lab));
-    pb_put(&b, "apiprobe_verdict_state{%s} %g\n", lab,
-           ap_state_number(rs[j].verdict.state));
-  }
-  family(&b, "apiprobe_verdict_info",
-         "always 1; the labels name the failing layer and error");
-  for(j = 0; j < n; j++) {
-    char err[64];
-    target_label(&rs[j], lab, sizeof(lab));
-    label_value(err, sizeof(err),
-                rs[j].verdict.error ? ap_error_name(rs[j].verdict.error)
-                                    : "none");
-    pb_put(&b, "apiprobe_verdict_info{%s,layer=\"%s\",error=\"%s\"} 1\n",
-           lab, ap_layer_name(rs[j].verdict.layer), err);
-  }
+  metric_families(&b, rs, n, time(NULL));
+  layer_states(&b, rs, n);
+  families_up(&b, rs, n);
+  address_info(&b, rs, n);
+  verdicts(&b, rs, n);
   if(b.failed) {
     free(b.s);
     return AP_E_NOMEM;
   }
-  *pout = b.s;
+  *pout = b.s; /* the caller frees */
   return AP_OK;
 }
 

@@ -9,9 +9,12 @@
 
 int ap_retry_transient(const struct ap_result *r)
 {
-  enum ap_error e = r->verdict.error;
+  struct ap_verdict v;
+  enum ap_error e;
   long status = r->http.status;
-  if(r->verdict.state == AP_STATE_OK)
+  ap_verdict_of(r, &v);
+  e = v.error;
+  if(v.state == AP_STATE_OK)
     return 0;
   /* the server's own word wins (x-should-retry) */
   if(r->auth.should_retry == 1)

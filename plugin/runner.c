@@ -1,7 +1,7 @@
-/* runner.c -- one probe of one target (or many at once), walking the
- * layers in order:
+/* runner.c -- one probe of one target (ap_probe_run), walking the layers
+ * in order (many.c runs the same stages for many targets at once):
  *
- *   env -> dns -> tcp -> (proxy) -> tls -> http -> auth
+ *   env -> dns -> tcp -> (proxy) -> tls -> http -> auth -> model, inference
  *          |      |       |          |      |       |
  *          |      |<-tcp->|<-CONNECT>|<tls->|<ttfb->|  (libcurl timers)
  *
@@ -12,12 +12,16 @@
  *   complete  the transfer's facts read once; every layer fills itself
  *             from them; the first failing layer named (classify.c) with
  *             its reason, or else the judges run (clock, tls, answer)
- *   end       family judge, secrets redacted, the verdict computed once
+ *   end       the other family's check judged, the path traced when the
+ *             connection failed (route.c, pmtu.c)
+ *   finish    thresholds, the status page folded in, secrets scrubbed,
+ *             then the verdict, computed once (verdict.c)
  *
  * Retries (--retries) repeat begin..end while the outcome is transient;
- * the status page is fetched beside them and folded in at the very end.
+ * the layers after auth run once, after them; the status page is fetched
+ * beside everything and folded in at the very end.
  */
-#include "internal.h"
+#include "runner.h"
 #include "strutil.h"
 #include "timeutil.h"
 
@@ -30,64 +34,10 @@
 #include <string.h>
 #include <time.h>
 
-struct probe_ctx {
-  int launched;                /* ap_probe_many: its transfer was set up */
-  struct ap_target *t;
-  struct ap_result *r;
-  struct ap_transfer x;
-  char host[AP_TEXT];
-  int port;
-  char proxy[AP_TEXT * 2];     /* proxy URL to use, "" none */
-  struct curl_slist *resolve;  /* pinned addresses for libcurl */
-  struct ap_dns_job *dns_job;  /* lookup under way (begin -> ready) */
-  struct ap_family_job *fam_job; /* per-family connects (ready -> end) */
-  int dns_started;
-  int failed;                  /* could not probe: the result says why */
-  int completed;
-  int transferring;            /* the transfer was set up */
-  double t0;                   /* mono, start of the probe */
-  double limit_s;              /* this attempt's share of --timeout */
-};
-
-void ap_result_init(struct ap_result *r, const struct ap_target *t)
-{
-  int i;
-  memset(r, 0, sizeof(*r));
-  for(i = 0; i < AP_LAYER_COUNT; i++) {
-    struct ap_layer_head *h = ap_result_layer_mut(r, (enum ap_layer)i);
-    ap_head_set(h, AP_STATE_SKIPPED, AP_ERR_NONE, NULL);
-    h->time_s = NAN;
-  }
-  ap_head_set(&r->proxy.h, AP_STATE_NA, AP_ERR_NONE, NULL);
-  r->tls.cert_days_left = r->tls.chain_min_days_left = NAN;
-  r->tcp.rtt_s = NAN;
-  r->tcp.syn_retransmits = r->tcp.retransmits = -1;
-  r->proxy.resolve_s = r->proxy.connect_s = r->proxy.tunnel_s = NAN;
-  r->env.clock_synced = -1;
-  r->env.clock_maxerror_s = r->env.clock_skew_s = NAN;
-  r->env.keepalive_time_s = r->env.keepalive_intvl_s = -1;
-  r->env.keepalive_probes = -1;
-  r->http.ttfb_s = r->http.transfer_s = r->http.clock_skew_s = NAN;
-  ap_ratelimit_init(&r->auth.rl);
-  r->auth.retry_after_s = NAN;
-  r->auth.should_retry = -1;
-  r->attempts = 1;
-  r->total_s = NAN;
-  if(!t)
-    return;
-  ap_strlcpy(r->provider, ap_provider(t->provider)->name,
-             sizeof(r->provider));
-  if(t->name)
-    ap_strlcpy(r->name, t->name, sizeof(r->name));
-  ap_strlcpy(r->url, t->url_shown, sizeof(r->url));
-  ap_strlcpy(r->key_source, t->key_source, sizeof(r->key_source));
-  ap_strlcpy(r->key_fingerprint, t->key_fingerprint,
-             sizeof(r->key_fingerprint));
-}
 
 /* The dns layer when the addresses are given (an IP literal, --resolve):
  * 1 when given (-1 then when the probe stops), 0 when to look up. */
-static int dns_given(struct probe_ctx *c, int *rc)
+static int dns_given(struct ap_run *c, int *rc)
 {
   struct ap_dns_result *dns = &c->r->dns;
   const char *pinned = NULL;
@@ -119,7 +69,7 @@ static int dns_given(struct probe_ctx *c, int *rc)
 /* The proxy's name through the bounded lookup (libcurl's resolver has no
  * limit of ours): pinned in c->resolve, or the proxy layer fails with
  * resolve_failed / timeout. 0 when the transfer may go on. */
-static int pin_proxy(struct probe_ctx *c, double budget)
+static int pin_proxy(struct ap_run *c, double budget)
 {
   struct ap_dns_result pdns;
   char reason[AP_TEXT];
@@ -137,7 +87,7 @@ static int pin_proxy(struct probe_ctx *c, double budget)
 
 /* The dns layer; pins its addresses for libcurl. 0 when the probe goes
  * on. */
-static int step_dns(struct probe_ctx *c, double budget)
+static int step_dns(struct ap_run *c, double budget)
 {
   struct ap_dns_result *dns = &c->r->dns;
   int rc;
@@ -183,7 +133,7 @@ static void fail_reason(const struct ap_result *r, const struct ap_facts *f,
 
 /* After the transfer: the facts, every layer's fill, then the failure
  * classified or the judges. */
-static void complete(struct probe_ctx *c, CURLcode code)
+void ap_run_complete(struct ap_run *c, CURLcode code)
 {
   struct ap_facts f;
   struct ap_result *r = c->r;
@@ -210,7 +160,7 @@ static void complete(struct probe_ctx *c, CURLcode code)
 }
 
 /* A probe that cannot run: R says WHY, C (when any) marked failed. */
-static void cannot_probe(struct probe_ctx *c, struct ap_result *r,
+static void cannot_probe(struct ap_run *c, struct ap_result *r,
                          const char *why)
 {
   ap_env_unusable(r, why);
@@ -219,7 +169,7 @@ static void cannot_probe(struct probe_ctx *c, struct ap_result *r,
 }
 
 /* The prober, the env layer and the proxy for C. 0 when it goes on. */
-static enum ap_code begin_env(struct probe_ctx *c)
+static enum ap_code begin_env(struct ap_run *c)
 {
   struct ap_target *t = c->t;
   struct ap_result *r = c->r;
@@ -247,10 +197,10 @@ static enum ap_code begin_env(struct probe_ctx *c)
 /* Begin a probe of T into R within LIMIT_S: result, env layer, prober,
  * and the DNS lookup started on its thread. Returns a new context (NULL
  * when out of memory: R then says so). */
-static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
+struct ap_run *ap_run_begin(struct ap_target *t, struct ap_result *r,
                                double limit_s, enum ap_code *prc)
 {
-  struct probe_ctx *c;
+  struct ap_run *c;
   int fam;
 
   *prc = AP_OK;
@@ -258,7 +208,6 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
   c = calloc(1, sizeof(*c));
   if(!c) {
     cannot_probe(NULL, r, "out of memory");
-    ap_verdict_compute(r);
     *prc = AP_E_NOMEM;
     return NULL;
   }
@@ -287,7 +236,7 @@ static struct probe_ctx *begin(struct ap_target *t, struct ap_result *r,
 }
 
 /* Finish DNS and set the transfer up. 0 when the transfer should run. */
-static int ready(struct probe_ctx *c)
+int ap_run_ready(struct ap_run *c)
 {
   const struct ap_target *t = c->t;
   double budget = t->connect_timeout_s < c->limit_s ? t->connect_timeout_s
@@ -329,7 +278,7 @@ static int ready(struct probe_ctx *c)
 /* After the transfer, what the path adds: a PMTU black hole behind a
  * stalled handshake, the route where packets stop (or always with
  * --trace), each within what is left of --timeout; total_s grows by it. */
-static void path_after(struct probe_ctx *c)
+static void path_after(struct ap_run *c)
 {
   double t = ap_mono_s();
   double left = c->limit_s - (t - c->t0);
@@ -345,8 +294,9 @@ static void path_after(struct probe_ctx *c)
     c->r->total_s += ap_mono_s() - t;
 }
 
-/* The last judges, then the verdict, computed once for this attempt. */
-static void end(struct probe_ctx *c)
+/* The attempt's last judges (the other family, the path); the verdict
+ * waits for the probe's end (finish). */
+void ap_run_end(struct ap_run *c)
 {
   if(!c)
     return;
@@ -365,7 +315,6 @@ static void end(struct probe_ctx *c)
   /* a transfer sets it when it ends (many probes end at different times) */
   if(isnan(c->r->total_s))
     c->r->total_s = ap_mono_s() - c->t0;
-  ap_verdict_compute(c->r);
   ap_transfer_wipe(&c->x);
   free(c);
 }
@@ -375,10 +324,10 @@ static enum ap_code attempt(struct ap_target *t, struct ap_result *r,
                             double limit_s)
 {
   enum ap_code rc;
-  struct probe_ctx *c = begin(t, r, limit_s, &rc);
-  if(c && !ready(c))
-    complete(c, curl_easy_perform(ap_transfer_easy(&c->x)));
-  end(c);
+  struct ap_run *c = ap_run_begin(t, r, limit_s, &rc);
+  if(c && !ap_run_ready(c))
+    ap_run_complete(c, curl_easy_perform(ap_transfer_easy(&c->x)));
+  ap_run_end(c);
   return rc;
 }
 
@@ -392,7 +341,7 @@ static double unit_random(void)
 }
 
 /* The status page's job for T, with the prober made if needed. */
-static struct ap_statuspage_job *status_begin(struct ap_target *t)
+struct ap_statuspage_job *ap_run_status_begin(struct ap_target *t)
 {
   char err[AP_TEXT];
   if(!t->status_page)
@@ -403,17 +352,22 @@ static struct ap_statuspage_job *status_begin(struct ap_target *t)
                          ap_prober_store(t->prober));
 }
 
-/* The status page folded in, then every text of R scrubbed (scrub.c):
- * the one place a probe's result is made safe to print, after the last
- * layer that can add text; the verdict copies the scrubbed reasons. */
-static void status_end(struct ap_statuspage_job *job, struct ap_target *t,
-                       struct ap_result *r)
+/* The end of every probe: the face's thresholds judge the metrics (the
+ * last judge), the status page is folded in, every text of R is scrubbed
+ * (scrub.c: the one place a probe's result is made safe to print, after
+ * the last layer that can add text), and then the verdict is computed,
+ * the one time it is: it copies the scrubbed reasons and the status
+ * page's word. */
+void ap_run_finish(struct ap_statuspage_job *job, struct ap_target *t,
+                   struct ap_result *r)
 {
+  if(t->thresholds)
+    ap_thresholds_judge(t->thresholds, r);
   if(job)
     ap_statuspage_finish(job, r);
   ap_result_scrub(r, t->key);
   ap_cloud_scrub(t->cloud, r);
-  ap_verdict_compute(r); /* folds the status page into the reason */
+  ap_verdict_compute(r);
 }
 
 /* Sleep DELAY seconds (through signals). */
@@ -428,11 +382,12 @@ static void pause_s(double delay)
 
 /* --retries: more attempts after the first (in R, started at T0) while
  * the outcome is transient and the timeout leaves room. */
-static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
+enum ap_code ap_run_retries(struct ap_target *t, struct ap_result *r,
                                double t0, enum ap_code rc)
 {
-  struct ap_verdict first = r->verdict;
+  struct ap_verdict first;
   int n = 1;
+  ap_verdict_of(r, &first);
   while(rc == AP_OK && n <= t->retries && ap_retry_transient(r)) {
     double delay = ap_retry_delay(r, n - 1, unit_random());
     double left = t->timeout_s - (ap_mono_s() - t0) - delay;
@@ -450,151 +405,26 @@ static enum ap_code retry_loop(struct ap_target *t, struct ap_result *r,
 }
 
 /* The layers after auth, each n/a unless asked for: --model (free) and
- * --canary (tokens), on the probe's settings (model.c, inference.c); the
- * verdict again with them. */
-static void after_auth(struct ap_target *t, struct ap_result *r, double t0)
+ * --canary (tokens), on the probe's settings (model.c, inference.c). */
+void ap_run_after_auth(struct ap_target *t, struct ap_result *r, double t0)
 {
   /* within the same --timeout: a host's read or item stays bounded */
   double deadline = t0 + t->timeout_s;
   ap_model_run(t, r, deadline);
   ap_inference_run(t, r, deadline);
-  ap_verdict_compute(r);
 }
 
 enum ap_code ap_probe_run(struct ap_target *t, struct ap_result *r)
 {
   void *loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
   double t0 = ap_mono_s();
-  struct ap_statuspage_job *sj = status_begin(t);
+  struct ap_statuspage_job *sj = ap_run_status_begin(t);
   enum ap_code rc = attempt(t, r, t->timeout_s);
   if(t->retries)
-    rc = retry_loop(t, r, t0, rc);
-  after_auth(t, r, t0);
-  status_end(sj, t, r);
+    rc = ap_run_retries(t, r, t0, rc);
+  ap_run_after_auth(t, r, t0);
+  ap_run_finish(sj, t, r);
   ap_locale_leave(loc);
   return rc;
 }
 
-/* Start the transfer of every context in CS whose lookup has ended (or
- * whose lookup budget is spent: finish then fails it at once), each once;
- * *PPENDING counts those not started yet. Returns how many were added to
- * MULTI. */
-static size_t start_ready(CURLM *multi, struct probe_ctx **cs, size_t n,
-                          size_t *ppending)
-{
-  size_t i, added = 0;
-  double now = ap_mono_s();
-  for(i = 0; i < n; i++) {
-    struct probe_ctx *c = cs[i];
-    double budget;
-    void *easy;
-    if(!c || c->launched)
-      continue;
-    budget = c->t->connect_timeout_s < c->limit_s ? c->t->connect_timeout_s
-                                                   : c->limit_s;
-    if(c->dns_started && !ap_dns_job_done(c->dns_job) &&
-       now < c->t0 + budget)
-      continue;
-    c->launched = 1;
-    (*ppending)--;
-    if(ready(c))
-      continue;
-    easy = ap_transfer_easy(&c->x);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, c);
-    if(curl_multi_add_handle(multi, easy) == CURLM_OK) {
-      added++;
-    } else {
-      complete(c, CURLE_FAILED_INIT);
-      c->completed = 1;
-    }
-  }
-  return added;
-}
-
-/* Run the transfers of CS[0..N) in one multi loop; each starts as soon as
- * its own lookup is done, so a slow name never holds the others back. */
-static void many_transfers(CURLM *multi, struct probe_ctx **cs, size_t n)
-{
-  size_t i, running = 0, pending = 0;
-  int still = 0;
-  for(i = 0; i < n; i++)
-    pending += cs[i] != NULL;
-  running += start_ready(multi, cs, n, &pending);
-  while(running || pending) {
-    CURLMsg *m;
-    int left;
-    if(curl_multi_perform(multi, &still) != CURLM_OK)
-      break;
-    while((m = curl_multi_info_read(multi, &left)) != NULL) {
-      struct probe_ctx *c = NULL;
-      if(m->msg != CURLMSG_DONE)
-        continue;
-      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-      curl_multi_remove_handle(multi, m->easy_handle);
-      running--;
-      if(c) {
-        complete(c, m->data.result);
-        c->completed = 1;
-      }
-    }
-    if(pending)
-      running += start_ready(multi, cs, n, &pending);
-    if((running || pending) &&
-       curl_multi_poll(multi, NULL, 0, pending ? 10 : 100, NULL) !=
-         CURLM_OK)
-      break;
-  }
-  for(i = 0; i < n; i++) {
-    if(cs[i] && cs[i]->transferring && !cs[i]->completed) {
-      /* the loop broke: never leave a handle in the multi */
-      curl_multi_remove_handle(multi, ap_transfer_easy(&cs[i]->x));
-      complete(cs[i], CURLE_FAILED_INIT);
-    }
-  }
-}
-
-enum ap_code ap_probe_many(struct ap_target **targets, size_t n,
-                           struct ap_result *results)
-{
-  struct probe_ctx **cs = calloc(n ? n : 1, sizeof(*cs));
-  struct ap_statuspage_job **sj = calloc(n ? n : 1, sizeof(*sj));
-  CURLM *multi = curl_multi_init();
-  enum ap_code rc = AP_OK;
-  size_t i;
-  double t0 = ap_mono_s();
-  void *loc;
-
-  if(!cs || !multi || !sj) {
-    free(cs);
-    free(sj);
-    if(multi)
-      curl_multi_cleanup(multi);
-    for(i = 0; i < n; i++) /* fall back to one at a time */
-      ap_probe_run(targets[i], &results[i]);
-    return AP_E_NOMEM;
-  }
-  loc = ap_locale_c_enter(); /* numbers in reasons: '.' always */
-  for(i = 0; i < n; i++)
-    sj[i] = status_begin(targets[i]);
-  for(i = 0; i < n; i++) {
-    enum ap_code one;
-    cs[i] = begin(targets[i], &results[i], targets[i]->timeout_s, &one);
-    if(one && !rc)
-      rc = one;
-  }
-  many_transfers(multi, cs, n);
-  for(i = 0; i < n; i++)
-    end(cs[i]);
-  /* retries, one target after the other, each within its own timeout */
-  for(i = 0; i < n; i++) {
-    if(targets[i]->retries)
-      retry_loop(targets[i], &results[i], t0, AP_OK);
-    after_auth(targets[i], &results[i], t0);
-    status_end(sj[i], targets[i], &results[i]);
-  }
-  curl_multi_cleanup(multi);
-  free(cs);
-  free(sj);
-  ap_locale_leave(loc);
-  return rc;
-}

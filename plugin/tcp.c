@@ -11,7 +11,10 @@
  *   clients fail over at once.
  *
  * - retransmits (TCP_INFO total_retrans): those before the connection was
- *   up are the SYN's, a lossy path's first sign.
+ *   up are the SYN's, a lossy path's first sign;
+ * - the sockets libcurl holds for a transfer (ap_tcp_socks): TCP_INFO is
+ *   read only from those, since a closed one's number may be another
+ *   thread's socket by then (resident hosts run probes on many threads).
  *
  * The family job belongs to the probe that started it; finish joins the
  * thread (which ends by its own deadline) and frees the job.
@@ -66,6 +69,34 @@ int ap_tcp_sockinfo(int fd, struct ap_tcp_result *tcp)
   tcp->mss = (int)ti.tcpi_snd_mss;
   tcp->rtt_s = ti.tcpi_rtt ? (double)ti.tcpi_rtt / 1e6 : NAN;
   return 0;
+}
+
+void ap_tcp_socks_opened(struct ap_tcp_socks *s, int fd)
+{
+  if(fd >= 0 && s->n < (int)(sizeof(s->fd) / sizeof(s->fd[0])))
+    s->fd[s->n++] = fd;
+}
+
+void ap_tcp_socks_closed(struct ap_tcp_socks *s, int fd)
+{
+  int i;
+  for(i = 0; i < s->n; i++)
+    if(s->fd[i] == fd) {
+      /* keep the order: the newest is read first */
+      memmove(&s->fd[i], &s->fd[i + 1],
+              (size_t)(s->n - i - 1) * sizeof(s->fd[0]));
+      s->n--;
+      return;
+    }
+}
+
+int ap_tcp_socks_read(const struct ap_tcp_socks *s, struct ap_tcp_result *tcp)
+{
+  int i;
+  for(i = s->n - 1; i >= 0; i--)
+    if(!ap_tcp_sockinfo(s->fd[i], tcp))
+      return 0;
+  return -1;
 }
 
 struct ap_family_job {

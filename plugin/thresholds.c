@@ -164,7 +164,13 @@ static void judge_metric(const struct ap_thresholds *th, struct ap_result *r,
   ap_head_set(h, st, AP_ERR_THRESHOLD, reason);
 }
 
-void ap_thresholds_apply(const struct ap_thresholds *th, struct ap_result *r)
+void ap_target_use_thresholds(struct ap_target *t,
+                              const struct ap_thresholds *th)
+{
+  t->thresholds = th;
+}
+
+void ap_thresholds_judge(const struct ap_thresholds *th, struct ap_result *r)
 {
   size_t i;
   struct ap_layer_head *a = &r->auth.h;
@@ -174,5 +180,4 @@ void ap_thresholds_apply(const struct ap_thresholds *th, struct ap_result *r)
     ap_head_set(a, th->overloaded_state, a->error, NULL);
   for(i = 0; ap_metric_get(i); i++)
     judge_metric(th, r, i);
-  ap_verdict_compute(r);
 }

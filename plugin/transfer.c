@@ -1,6 +1,5 @@
-/* transfer.c -- the one libcurl transfer of a probe: the handles a target
- * keeps (easy handle, header list with the key, body buffer, trust store),
- * the options set on them, the callbacks that stamp what happened (TLS
+/* transfer.c -- the one libcurl transfer of a probe, on the handles a
+ * target keeps (prober.c): the options set on them, the callbacks that stamp what happened (TLS
  * began, request sent, first byte, the proxy's CONNECT) and, when the
  * transfer ends, the facts read once into a plain struct ap_facts. No
  * judging here: the layer files read the facts.
@@ -17,143 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 _Static_assert(AP_ERRBUF == CURL_ERROR_SIZE, "curl's error buffer size");
-
-struct ap_prober {
-  CURL *easy;
-  void *store;                 /* X509_STORE * */
-  struct curl_slist *headers;  /* holds the key: wiped on free */
-  struct ap_leaf_cache leaf;   /* names of the last certificate */
-  CURL *status_easy;           /* the status page's transfer, if any */
-  char *body;                  /* grown to what answers need (<= 64 KiB) */
-  size_t body_cap;
-};
-
-enum ap_code ap_global_init(void)
-{
-  const curl_version_info_data *vi;
-  if(curl_global_init(CURL_GLOBAL_DEFAULT))
-    return AP_E_INTERNAL;
-  vi = curl_version_info(CURLVERSION_NOW);
-  /* the tls layer reads OpenSSL objects out of libcurl */
-  if(!vi || !vi->ssl_version || strncmp(vi->ssl_version, "OpenSSL", 7)) {
-    curl_global_cleanup();
-    return AP_E_INTERNAL;
-  }
-  return AP_OK;
-}
-
-void ap_global_cleanup(void)
-{
-  curl_global_cleanup();
-}
-
-static void slist_wipe_free(struct curl_slist *l)
-{
-  struct curl_slist *i;
-  for(i = l; i; i = i->next)
-    OPENSSL_cleanse(i->data, strlen(i->data));
-  curl_slist_free_all(l);
-}
-
-void ap_prober_free(struct ap_prober *p)
-{
-  if(!p)
-    return;
-  if(p->easy)
-    curl_easy_cleanup(p->easy);
-  if(p->status_easy)
-    curl_easy_cleanup(p->status_easy);
-  ap_tls_store_free(p->store);
-  ap_leaf_cache_clear(&p->leaf);
-  slist_wipe_free(p->headers);
-  if(p->body)
-    OPENSSL_cleanse(p->body, p->body_cap);
-  free(p->body);
-  free(p);
-}
-
-void *ap_prober_status_easy(const struct ap_prober *p)
-{
-  return p->status_easy;
-}
-
-void *ap_prober_store(const struct ap_prober *p)
-{
-  return p->store;
-}
-
-void ap_prober_parts(const struct ap_target *t, struct curl_slist **headers,
-                     void **store)
-{
-  *headers = t->prober ? t->prober->headers : NULL;
-  *store = t->prober ? t->prober->store : NULL;
-}
-
-static struct curl_slist *slist_add(struct curl_slist *l, const char *s,
-                                    int *failed)
-{
-  struct curl_slist *n = curl_slist_append(l, s);
-  if(!n) {
-    *failed = 1;
-    return l;
-  }
-  return n;
-}
-
-/* The request headers: the key, the provider's version, accept, agent. */
-static int prober_headers(struct ap_prober *p, const struct ap_target *t)
-{
-  const struct ap_provider_row *pr = ap_provider(t->provider);
-  char line[AP_SECRET_MAX + 32];
-  int failed = 0;
-  if(t->key && pr->auth_header)
-    snprintf(line, sizeof(line), "%s%s", pr->auth_header, t->key->value);
-  else
-    line[0] = '\0';
-  if(line[0])
-    p->headers = slist_add(p->headers, line, &failed);
-  OPENSSL_cleanse(line, sizeof(line));
-  if(pr->version_header) {
-    snprintf(line, sizeof(line), "%s: %s", pr->version_header,
-             t->anthropic_version);
-    p->headers = slist_add(p->headers, line, &failed);
-  }
-  p->headers = slist_add(p->headers, "accept: application/json", &failed);
-  p->headers = slist_add(p->headers, "user-agent: apiprobe/" AP_VERSION,
-                         &failed);
-  return failed ? -1 : 0;
-}
-
-enum ap_code ap_prober_new(const struct ap_target *t, struct ap_prober **pp,
-                           char *err, size_t errlen)
-{
-  struct ap_prober *p = calloc(1, sizeof(*p));
-  *pp = NULL;
-  if(!p) {
-    snprintf(err, errlen, "out of memory");
-    return AP_E_NOMEM;
-  }
-  p->easy = curl_easy_init();
-  if(!p->easy || (t->status_page && !(p->status_easy = curl_easy_init()))) {
-    snprintf(err, errlen, "cannot create a curl handle");
-    ap_prober_free(p);
-    return AP_E_INTERNAL;
-  }
-  p->store = ap_tls_store_new(t->ca_file, err, errlen);
-  if(!p->store) {
-    ap_prober_free(p);
-    return AP_E_CONFIG;
-  }
-  if(prober_headers(p, t)) {
-    snprintf(err, errlen, "out of memory");
-    ap_prober_free(p);
-    return AP_E_NOMEM;
-  }
-  *pp = p;
-  return AP_OK;
-}
 
 void ap_transfer_init(struct ap_transfer *x, const struct ap_target *t,
                       struct ap_result *r, struct ap_prober *p,
@@ -186,7 +51,7 @@ void ap_transfer_wipe(struct ap_transfer *x)
 {
   if(x->p && x->p->body)
     OPENSSL_cleanse(x->p->body, x->body_len);
-  slist_wipe_free(x->cloud_hdrs);
+  ap_wipe_slist_free(x->cloud_hdrs);
   x->cloud_hdrs = NULL;
 }
 
@@ -284,20 +149,29 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t size,
   return 0;
 }
 
-/* Remember each socket libcurl opens (happy eyeballs may open two). */
+/* Remember each socket libcurl opens (happy eyeballs may open two)... */
 static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
 {
-  struct ap_transfer *x = ud;
-  if(purpose == CURLSOCKTYPE_IPCXN &&
-     x->nsocks < (int)(sizeof(x->socks) / sizeof(x->socks[0])))
-    x->socks[x->nsocks++] = (int)fd;
+  struct ap_prober *p = ud;
+  if(purpose == CURLSOCKTYPE_IPCXN)
+    ap_tcp_socks_opened(&p->socks, (int)fd);
   return CURL_SOCKOPT_OK;
+}
+
+/* ... and forget each it closes (a happy-eyeballs loser, the connection
+ * at the end). Its data is the prober, which outlives the easy handle's
+ * connections (FORBID_REUSE closes them within the transfer; cleanup
+ * closes any left before the prober is freed). Closing is ours to do. */
+static int on_closesocket(void *ud, curl_socket_t fd)
+{
+  struct ap_prober *p = ud;
+  ap_tcp_socks_closed(&p->socks, (int)fd);
+  return close((int)fd);
 }
 
 static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
 {
   struct ap_transfer *x = ud;
-  int i;
   /* an https:// proxy's own TLS comes first: libcurl verifies it (its CA
    * from --ca-file or the default bundle); ours is the API's, inside */
   if(x->proxy_tls && !x->proxy_tls_seen) {
@@ -307,9 +181,7 @@ static CURLcode on_sslctx(CURL *curl, void *sslctx, void *ud)
   x->tls_started_at = ap_mono_s();
   /* TCP is up: read its MTU now, so it shows even if TLS then fails
    * (the established one of the sockets opened) */
-  for(i = x->nsocks - 1; i >= 0; i--)
-    if(!ap_tcp_sockinfo(x->socks[i], &x->r->tcp))
-      break;
+  ap_tcp_socks_read(&x->p->socks, &x->r->tcp);
   return ap_tls_ctx_cb(curl, sslctx, &x->tls) ? CURLE_SSL_CERTPROBLEM
                                                : CURLE_OK;
 }
@@ -323,11 +195,11 @@ int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
   int i, failed = 0;
   if(pinned) {
     for(i = 0; i < t->resolve_count; i++)
-      *res = slist_add(*res, t->resolve[i], &failed);
+      *res = ap_wipe_slist_append(*res, t->resolve[i], &failed);
     return failed ? -1 : 0;
   }
   snprintf(entry, sizeof(entry), "-%s:%d", host, port);
-  *res = slist_add(*res, entry, &failed);
+  *res = ap_wipe_slist_append(*res, entry, &failed);
   used = (size_t)snprintf(entry, sizeof(entry), "%s:%d:", host, port);
   for(i = 0; i < dns->address_count && used < sizeof(entry); i++) {
     int v6 = strchr(dns->addresses[i], ':') != NULL;
@@ -335,7 +207,7 @@ int ap_transfer_pin(const struct ap_target *t, const struct ap_dns_result *dns,
                              "%s%s%s%s", i ? "," : "", v6 ? "[" : "",
                              dns->addresses[i], v6 ? "]" : "");
   }
-  *res = slist_add(*res, entry, &failed);
+  *res = ap_wipe_slist_append(*res, entry, &failed);
   return failed ? -1 : 0;
 }
 
@@ -348,10 +220,10 @@ int ap_transfer_cloud(struct ap_transfer *x, double budget,
                       x->p->store, resolve, proxy, &x->cloud_hdrs,
                       &x->cloud_body))
     return -1;
-  x->cloud_hdrs = slist_add(x->cloud_hdrs, "accept: application/json",
-                            &failed);
-  x->cloud_hdrs = slist_add(x->cloud_hdrs, "user-agent: apiprobe/" AP_VERSION,
-                            &failed);
+  x->cloud_hdrs =
+    ap_wipe_slist_append(x->cloud_hdrs, "accept: application/json", &failed);
+  x->cloud_hdrs = ap_wipe_slist_append(
+    x->cloud_hdrs, "user-agent: apiprobe/" AP_VERSION, &failed);
   if(failed) {
     ap_layer_fail(x->r, AP_LAYER_AUTH, AP_ERR_AUTH_UNEXPECTED,
                   "out of memory");
@@ -397,7 +269,9 @@ static void setup_callbacks(CURL *e, struct ap_transfer *x, int proxied)
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
   curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
-  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, x);
+  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, x->p);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, x->p);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -423,28 +297,41 @@ static void setup_tls(CURL *e, const struct ap_target *t)
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
 }
 
+void ap_curl_target(void *easy, const struct ap_target *t, const char *proxy,
+                    double total_s, double conn_s)
+{
+  CURL *e = easy;
+  curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(e, CURLOPT_IPRESOLVE,
+                   t->ip_family == 4   ? CURL_IPRESOLVE_V4
+                   : t->ip_family == 6 ? CURL_IPRESOLVE_V6
+                                       : CURL_IPRESOLVE_WHATEVER);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms_of(total_s));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   ms_of(conn_s < total_s ? conn_s : total_s));
+  setup_tls(e, t);
+  if(!strncasecmp(proxy, "https://", 8) && t->ca_file)
+    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, t->ca_file);
+}
+
 void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
                        const char *proxy, double remaining,
                        double conn_budget)
 {
   CURL *e = x->p->easy;
   const struct ap_target *t = x->t;
+  /* FORBID_REUSE: no socket outlives a transfer; never trust one that
+   * did without a word to on_closesocket */
+  memset(&x->p->socks, 0, sizeof(x->p->socks));
   ap_curl_base(e, t->url, proxy, resolve);
+  ap_curl_target(e, t, proxy, remaining, conn_budget);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER,
                    x->cloud_hdrs ? x->cloud_hdrs : x->p->headers);
   if(x->cloud_body)
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->cloud_body);
-  curl_easy_setopt(e, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
   curl_easy_setopt(e, CURLOPT_PROXYHEADER, NULL);
-  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
-  curl_easy_setopt(e, CURLOPT_IPRESOLVE,
-                   t->ip_family == 4   ? CURL_IPRESOLVE_V4
-                   : t->ip_family == 6 ? CURL_IPRESOLVE_V6
-                                       : CURL_IPRESOLVE_WHATEVER);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms_of(remaining));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms_of(conn_budget));
-  setup_tls(e, t);
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)AP_BODY_MAX);
   /* answers are small: a 4 KiB receive buffer instead of 16 KiB per handle
    * (a resident host keeps one handle per target) */
@@ -452,8 +339,6 @@ void ap_transfer_setup(struct ap_transfer *x, struct curl_slist *resolve,
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
   curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
   x->proxy_tls = !strncasecmp(proxy, "https://", 8);
-  if(x->proxy_tls && t->ca_file)
-    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, t->ca_file);
   setup_callbacks(e, x, *proxy != '\0');
 }
 

@@ -20,9 +20,8 @@ int ap_verdict_line(const struct ap_result *r, int with_state, char *buf,
                   v->reason);
 }
 
-void ap_verdict_compute(struct ap_result *r)
+void ap_verdict_of(const struct ap_result *r, struct ap_verdict *v)
 {
-  struct ap_verdict *v = &r->verdict;
   int i;
   int best = -1;
   v->state = AP_STATE_OK;
@@ -39,7 +38,6 @@ void ap_verdict_compute(struct ap_result *r)
     snprintf(v->reason, sizeof(v->reason), "%s",
              r->auth.h.reason[0] ? r->auth.h.reason : "every layer is ok");
     v->hint[0] = '\0';
-    ap_statuspage_fold(r);
     return;
   }
   {
@@ -50,5 +48,10 @@ void ap_verdict_compute(struct ap_result *r)
                sizeof(v->reason));
     ap_strlcpy(v->hint, ap_error_hint(h->error), sizeof(v->hint));
   }
+}
+
+void ap_verdict_compute(struct ap_result *r)
+{
+  ap_verdict_of(r, &r->verdict);
   ap_statuspage_fold(r);
 }

@@ -14,4 +14,5 @@ if [ ! -f build/collectd/apiprobe.so ]; then
 fi
 exec python3 tests/soak/soak.py --collectd-plugin build/collectd/apiprobe.so \
   --zabbix-module build/zabbix/apiprobe.so \
-  --fakeapi build/tests/fakeapi/fakeapi --probes "$probes" --report "$report"
+  --fakeapi build/tests/fakeapi/fakeapi \
+  --slowdns build/tests/integration/libslowdns.so --probes "$probes" --report "$report"

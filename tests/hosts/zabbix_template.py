@@ -82,10 +82,10 @@ def note(msg):
 
 # ---------------------------------------------------------------- metrics.c
 def metric_table(path):
-    """{name: json path} from plugin/metrics.c's M("name", "json.path", ...)."""
+    """{name: json path} from plugin/metrics.c's rows, ROW("name", "json.path", ...)."""
     with open(path, encoding="utf-8") as f:
         src = f.read()
-    return dict(re.findall(r'M\(\s*"([a-z_]+)"\s*,\s*"([a-z_.]+)"', src))
+    return dict(re.findall(r'ROW\(\s*"([a-z_]+)"\s*,\s*"([a-z_.]+)"', src))
 
 
 # ---------------------------------------------------------------- JSONPath

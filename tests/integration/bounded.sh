@@ -3,18 +3,9 @@
 # fake API's ok scenario with the never-answering resolver preloaded.
 set -eu
 b=$1 so=$2 fake=$3
-d=$(mktemp -d /tmp/apiprobe-bounded-XXXXXX)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$d"
-}
-trap cleanup EXIT
-"$fake" certs "$d/certs" >/dev/null
-"$fake" serve --dir "$d/certs" --portfile "$d/ports" ok &
-pid=$!
-i=0
-while [ ! -s "$d/ports" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+. "$(dirname "$0")/../fakeapi/serve.sh"
+fake_dir bounded
+fake_serve "$fake" ok
 # In the ASan build the sanitizer's runtime must come first in the
 # process: it goes ahead of the preloaded resolver (ldd names it).
 asan=$(ldd "$b" | awk '/libasan/ { print $3; exit }')

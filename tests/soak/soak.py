@@ -2,28 +2,43 @@
 """soak.py - apiprobe inside the real daemons against rotating faults.
 
 usage: soak.py --collectd-plugin SO --zabbix-module SO --fakeapi BIN
-               [--probes N] [--timeout S] [--report FILE] [--only collectd|zabbix]
+               --slowdns SO [--probes N] [--timeout S] [--report FILE]
+               [--only collectd|zabbix]
 
 Starts the TLS fake API with one port per fault (every phase stalled,
 reset, closed, garbage, huge and endless bodies, a redirect, API errors,
 an expired certificate, a slow and a flaky server, a name the resolver is
-asked for), and then, at the same time:
+asked for, and a slow resolver: the daemons run with slowdns.so preloaded,
+whose getaddrinfo() for *.slow.test answers after SLOWDNS_SECONDS, 3 s
+here, three times the probe's timeout), and then, at the same time:
 
-- collectd (ReadThreads 5) with 20 <Target>s in 5 interval groups, plus a
-  target whose KeyFile is a FIFO (refused at once, the daemon starts);
+- collectd (ReadThreads 5) with 21 <Target>s (one per fault) in 5
+  interval groups, plus a target whose KeyFile is a FIFO (refused at
+  once, the daemon starts);
   probes are counted from the csv plugin's verdict rows;
-- zabbix_agentd (StartAgents 3, Timeout 3) with the module's 20 targets
+- zabbix_agentd (StartAgents 3, Timeout 3) with the module's 21 targets
   (cache 0, so every item is a probe), plus the FIFO-key target, driven
   by 3 passive-check clients round-robin over the targets.
 
 Each daemon gets N probes (default 10000). Every 5 s the daemon's
 processes are sampled (every 5 s; 1 s for a short run): open descriptors,
-threads, RSS. Pass when: the daemon is alive at the end, the fewest
-descriptors and threads seen in the second half of the run (the baseline
-between probes in flight) are no more than in the first (+2), RSS at the end within
-10% + 2 MiB of the warm-up sample, and every probe ended within its
-timeout (+0.5 s: collectd's total_time values; zabbix: each check's wall
-time). Prints the figures; --report writes them as JSON too.
+threads, RSS, and the descriptors by kind (socket, pipe, eventfd,
+file...; the report gives the kinds at the baseline sample of each half,
+so a rise shows what rose). Every descriptor is followed by identity
+(process, number, what it points to: a socket's inode): one opened after
+warm-up and still open LEAK_AGE (20) s later is a leak, since no probe
+holds one for more than its timeout. Pass when: the daemon is alive at
+the end, every target was probed (collectd refuses an Interval not above
+the Timeout), no descriptor leaked, the fewest threads seen in the
+second half of the run (the baseline between probes in flight) are no
+more than in the first (+2; the fewest descriptors are reported beside,
+but in flight they vary with what the read threads are stuck in), RSS at
+the end within 10% + 2 MiB of the warm-up sample, and every probe ended
+within its timeout (+0.5 s: collectd's total_time values; zabbix: each
+check's wall time). Prints the figures (with the slowest probes and their
+targets, how many ended past the timeout by 0, 50, 100 and 200 ms, and the
+load average at the start and the end: the machine may be shared);
+--report writes them as JSON too.
 Everything runs in a temp dir on loopback; every process is killed by PID.
 """
 import argparse
@@ -57,7 +72,48 @@ FAULTS = [
     ("server_error", "server_error"), ("expired", "expired"),
     ("slow", "slow:600"), ("flaky", "flaky:3"),
     ("dns", None),  # a name the resolver is asked for (NXDOMAIN or slow)
+    ("slowdns", "slowdns"),  # a resolver that answers after 3 s
 ]
+SLOWDNS_SECONDS = "3"
+LEAK_AGE = 20  # s: a descriptor open longer than this after warm-up leaked
+
+
+def fd_kind(link):
+    """socket, pipe, anon_inode:[eventfd], /dev/null, file..."""
+    if link.startswith(("socket:", "pipe:")):
+        return link.split(":")[0]
+    if link.startswith("anon_inode:"):
+        return link
+    if link.startswith("/dev/"):
+        return link
+    return "file"
+
+
+def fd_links(pids):
+    """(pid, fd, link) of PIDS' open descriptors: a socket's link names
+    its inode, so a number reused by a new socket is a new identity."""
+    out = []
+    for p in pids:
+        try:
+            names = os.listdir("/proc/%d/fd" % p)
+        except OSError:
+            continue
+        for n in names:
+            try:
+                out.append((p, int(n), os.readlink("/proc/%d/fd/%s" % (p,
+                                                                       n))))
+            except OSError:
+                continue
+    return out
+
+
+def fd_kinds(links):
+    """{kind: count} over LINKS (fd_links)."""
+    out = {}
+    for _, _, link in links:
+        k = fd_kind(link)
+        out[k] = out.get(k, 0) + 1
+    return out
 
 
 def sample(pids):
@@ -122,6 +178,9 @@ def free_port():
 def target_url(name, scen, ports):
     if scen is None:
         return "https://soak-%d.invalid/" % os.getpid(), None
+    if scen == "slowdns":  # resolved by the slow resolver, never pinned
+        return "https://api-%d.slow.test:%d/" % (os.getpid(),
+                                                 ports["ok"]), None
     return ("https://api.test:%d/" % ports[scen],
             "api.test:%d:127.0.0.1" % ports[scen])
 
@@ -134,19 +193,34 @@ class Monitor(threading.Thread):
         self.pid_fn = pid_fn
         self.period = period
         self.samples = []
+        self.fds = {}  # (pid, fd, link) -> [first seen, last seen]
+        self.load0 = os.getloadavg()[0]
         self.stop = False
 
     def run(self):
         while not self.stop:
-            self.samples.append((time.time(),) + sample(self.pid_fn()))
+            pids = self.pid_fn()
+            now = time.time()
+            links = fd_links(pids)
+            self.samples.append((now,) + sample(pids) + (fd_kinds(links),))
+            for k in links:  # first and last seen, by identity
+                self.fds.setdefault(k, [now, now])[1] = now
             time.sleep(self.period)
+
+    def long_lived(self, since, limit):
+        """Descriptors first seen after SINCE and open longer than LIMIT
+        seconds: a leak, since no probe holds one past its timeout."""
+        out = [(round(b - a, 1), k[2]) for k, (a, b) in self.fds.items()
+               if a > since and b - a > limit]
+        return sorted(out, reverse=True)
 
 
 def judge(name, mon, durations, limit, probes, t0, main_pid, warm_index=2):
     s = mon.samples
     res = {"daemon": name, "probes": probes,
            "seconds": round(time.time() - t0, 1),
-           "alive": alive(main_pid), "samples": len(s)}
+           "alive": alive(main_pid), "samples": len(s),
+           "loadavg_start_end": [mon.load0, os.getloadavg()[0]]}
     if len(s) > warm_index + 1:
         w, e = s[warm_index], s[-1]
         res.update(fds_warm=w[1], fds_end=e[1], fds_max=max(x[1] for x in s),
@@ -154,13 +228,19 @@ def judge(name, mon, durations, limit, probes, t0, main_pid, warm_index=2):
                    threads_max=max(x[2] for x in s),
                    rss_warm_kib=w[3], rss_end_kib=e[3],
                    rss_max_kib=max(x[3] for x in s))
-    durations = sorted(durations)
+    named = sorted(durations, key=lambda x: x[0])
+    durations = [d for d, _ in named]
     if durations:
+        res["slowest"] = [[round(d, 3), n] for d, n in named[-5:][::-1]]
         res.update(duration_max=round(durations[-1], 3),
                    duration_p50=round(durations[len(durations) // 2], 3),
                    duration_p99=round(durations[int(len(durations) * .99)],
                                       3),
-                   over_timeout=sum(1 for d in durations if d > limit))
+                   over_timeout=sum(1 for d in durations if d > limit),
+                   # past the probe's own timeout (limit - 0.5), by how much
+                   past_timeout=[sum(1 for d in durations
+                                     if d > limit - 0.5 + m)
+                                 for m in (0.0, 0.05, 0.1, 0.2)])
     fails = []
     if not res["alive"]:
         fails.append("the daemon died")
@@ -169,10 +249,26 @@ def judge(name, mon, durations, limit, probes, t0, main_pid, warm_index=2):
         # the baseline is the fewest seen, first half against second
         half = s[warm_index:]
         a, b = half[:len(half) // 2 or 1], half[len(half) // 2:]
+        # a leaked descriptor stays open: one opened after warm-up and
+        # open for more than LEAK_AGE s (no probe lasts half that) is one
+        ll = mon.long_lived(s[warm_index][0], LEAK_AGE)
+        res["fds_long_lived"] = len(ll)
+        res["fds_long_lived_examples"] = ll[:5]
+        if ll:
+            fails.append("%d descriptor(s) opened after warm-up stayed open "
+                         "over %d s (%s ...)" % (len(ll), LEAK_AGE,
+                                                 ll[0][1]))
         for i, what in ((1, "descriptors"), (2, "threads")):
             ma, mb = min(x[i] for x in a), min(x[i] for x in b)
             res[what + "_baseline"] = [ma, mb]
-            if mb > ma + 2:
+            if i == 1:  # what the descriptors were at each baseline
+                res["fd_kinds_baseline"] = [
+                    min(a, key=lambda x: x[1])[4],
+                    min(b, key=lambda x: x[1])[4]]
+                res["fd_kinds_end"] = s[-1][4]
+            # descriptors in flight vary with what the 5 read threads
+            # are stuck in: their leak test is the one above
+            if i == 2 and mb > ma + 2:
                 fails.append("%s grew: at least %d, then %d" % (what, ma,
                                                                 mb))
         if res["rss_end_kib"] > res["rss_warm_kib"] * 1.10 + 2048:
@@ -186,6 +282,15 @@ def judge(name, mon, durations, limit, probes, t0, main_pid, warm_index=2):
         fails.append("no probe counted")
     res["failures"] = fails
     return res
+
+
+def preload_env(opts, extra):
+    """The daemon's environment: the slow resolver preloaded."""
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+           "LD_PRELOAD": os.path.abspath(opts.slowdns),
+           "SLOWDNS_SECONDS": SLOWDNS_SECONDS}
+    env.update(extra)
+    return env
 
 
 def run_collectd(opts, d, ports, fifo):
@@ -211,7 +316,8 @@ def run_collectd(opts, d, ports, fifo):
         url, pin = target_url(name, scen, ports)
         conf += ['<Target "%s">' % name, 'URL "%s"' % url,
                  'CaFile "%s/certs/ca.pem"' % d,
-                 "Interval %.2f" % (1.0 + 0.25 * (i % 5)),
+                 # above the timeout: the plugin refuses Interval <= Timeout
+                 "Interval %.2f" % (opts.timeout + 0.25 + 0.25 * (i % 5)),
                  "Timeout %g" % opts.timeout]
         if pin:
             conf.append('Resolve "%s"' % pin)
@@ -220,8 +326,7 @@ def run_collectd(opts, d, ports, fifo):
              'KeyFile "%s"' % fifo, "</Target>", "</Plugin>"]
     with open(os.path.join(d, "cd", "collectd.conf"), "w") as f:
         f.write("\n".join(conf) + "\n")
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-           "ANTHROPIC_API_KEY": KEY}
+    env = preload_env(opts, {"ANTHROPIC_API_KEY": KEY})
     t0 = time.time()
     p = subprocess.Popen([cd, "-f", "-C", os.path.join(d, "cd",
                                                        "collectd.conf")],
@@ -231,7 +336,7 @@ def run_collectd(opts, d, ports, fifo):
     mon.start()
     csvdir = os.path.join(d, "cd", "csv", "soak")
 
-    def rows(value):
+    def rows(value, named=False):
         out = []
         for name, _ in FAULTS:
             dd = os.path.join(csvdir, "apiprobe-" + name)
@@ -240,7 +345,8 @@ def run_collectd(opts, d, ports, fifo):
             for fn in os.listdir(dd):
                 if fn.startswith(value + "-"):
                     with open(os.path.join(dd, fn)) as f:
-                        out += [ln for ln in f.read().splitlines()[1:] if ln]
+                        out += [(ln, name) if named else ln
+                                for ln in f.read().splitlines()[1:] if ln]
         return out
     probes = 0
     deadline = t0 + 60 + opts.probes * 0.3
@@ -250,13 +356,18 @@ def run_collectd(opts, d, ports, fifo):
             break
         time.sleep(2)
     durs = []
-    for ln in rows("latency-total"):
+    for ln, name in rows("latency-total", named=True):
         v = ln.split(",")[1]
         if v not in ("nan", "-nan"):
-            durs.append(float(v))
+            durs.append((float(v), name))
     mon.stop = True
     res = judge("collectd", mon, durs, opts.timeout + 0.5, probes, t0,
                 p.pid)
+    probed = {n for _, n in durs}
+    res["targets_probed"] = len(probed)
+    missing = [n for n, _ in FAULTS if n not in probed]
+    if missing:  # a target refused at load, or never read
+        res["failures"].append("never probed: " + ", ".join(missing))
     with open(os.path.join(d, "cd", "log")) as f:
         log = f.read()
     res["fifo_refused"] = "fifokey" in log and "not a regular file" in log
@@ -290,9 +401,9 @@ def run_zabbix(opts, d, ports, fifo):
             "LoadModule=%s" % os.path.basename(opts.zabbix_module)]
     with open(os.path.join(d, "zbx", "agentd.conf"), "w") as f:
         f.write("\n".join(conf) + "\n")
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-           "ANTHROPIC_API_KEY": KEY,
-           "APIPROBE_ZABBIX_CONF": os.path.join(d, "zbx", "module.conf")}
+    env = preload_env(opts, {"ANTHROPIC_API_KEY": KEY,
+                             "APIPROBE_ZABBIX_CONF": os.path.join(
+                                 d, "zbx", "module.conf")})
     t0 = time.time()
     p = subprocess.Popen([ag, "-f", "-c", os.path.join(d, "zbx",
                                                         "agentd.conf")],
@@ -336,7 +447,8 @@ def run_zabbix(opts, d, ports, fifo):
                 if state["n"] >= opts.probes or p.poll() is not None:
                     return
                 state["n"] += 1
-            key = "apiprobe.metric[%s,total_time]" % names[i % len(names)]
+            name = names[i % len(names)]
+            key = "apiprobe.metric[%s,total_time]" % name
             i += 1
             a = time.time()
             try:
@@ -345,7 +457,7 @@ def run_zabbix(opts, d, ports, fifo):
                 with lock:
                     state["errors"] += 1
             with lock:
-                state["durs"].append(time.time() - a)
+                state["durs"].append((time.time() - a, name))
     cl = [threading.Thread(target=client, args=(k,)) for k in range(3)]
     for c in cl:
         c.start()
@@ -372,6 +484,7 @@ def main():
     ap.add_argument("--collectd-plugin", required=True)
     ap.add_argument("--zabbix-module", required=True)
     ap.add_argument("--fakeapi", required=True)
+    ap.add_argument("--slowdns", required=True)
     ap.add_argument("--probes", type=int, default=10000)
     ap.add_argument("--timeout", type=float, default=1.0)
     ap.add_argument("--report", default="")
@@ -383,7 +496,7 @@ def main():
     try:
         subprocess.run([opts.fakeapi, "certs", os.path.join(d, "certs")],
                        check=True, stdout=subprocess.DEVNULL)
-        scen = [s for _, s in FAULTS if s]
+        scen = [s for _, s in FAULTS if s and s != "slowdns"]
         fake = subprocess.Popen([opts.fakeapi, "serve", "--dir",
                                  os.path.join(d, "certs"), "--portfile",
                                  os.path.join(d, "ports")] + scen,

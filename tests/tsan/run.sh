@@ -14,22 +14,13 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-d=$(mktemp -d /tmp/apiprobe-tsan-XXXXXX)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$d"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../fakeapi/serve.sh"
+fake_dir tsan
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 export ANTHROPIC_API_KEY=sk-ant-api03-fakeapi-valid-key-0000000000000000000000000000
-"$fake" certs "$d/certs" >/dev/null
-"$fake" serve --dir "$d/certs" --portfile "$d/ports" --bind :: \
-  ok rate_limited expired stall_headers statuspage:minor &
-pid=$!
-i=0
-while [ ! -s "$d/ports" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-port() { awk -v s="$1" '$1 == s { print $2 }' "$d/ports"; }
+fake_serve "$fake" --bind :: ok rate_limited expired stall_headers \
+  statuspage:minor
+port() { fake_port "$1"; }
 ok=$(port ok)
 [ -n "$ok" ] || { echo "run.sh: the fake API did not start" >&2; exit 1; }
 "$threads" "$d/certs/ca.pem" 2 2 "ok=$ok=none" \

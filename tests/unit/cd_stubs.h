@@ -1,7 +1,8 @@
 /* cd_stubs.h -- just enough of collectd's daemon for code that includes
  * collectd/apiprobe_collectd.c (the unit test of its config and the fuzz target
  * of collectd's config tree): errors and warnings go to a buffer, registered reads are
- * counted and their user data kept until cd_stub_free_reads().
+ * counted and their user data kept until cd_stub_free_reads(), dispatched
+ * values recorded (the first 64 since cd_stub_values = 0).
  * Include after collectd/apiprobe_collectd.c; define each function once per
  * program.
  */
@@ -81,9 +82,26 @@ int plugin_unregister_read_group(const char *group)
   return 0;
 }
 
+/* One dispatched value: type, type instance and the first gauge. */
+struct cd_stub_value {
+  char type[DATA_MAX_NAME_LEN];
+  char type_instance[DATA_MAX_NAME_LEN];
+  gauge_t gauge;
+};
+static struct cd_stub_value cd_stub_value[64];
+static int cd_stub_values;
+
 int plugin_dispatch_values(value_list_t const *vl)
 {
-  (void)vl;
+  struct cd_stub_value *v;
+  if(cd_stub_values < 64 && vl->values_len > 0) {
+    v = &cd_stub_value[cd_stub_values];
+    snprintf(v->type, sizeof(v->type), "%s", vl->type);
+    snprintf(v->type_instance, sizeof(v->type_instance), "%s",
+             vl->type_instance);
+    v->gauge = vl->values[0].gauge;
+  }
+  cd_stub_values++;
   return 0;
 }
 

@@ -1,7 +1,9 @@
 /* test_collectd_conf.c -- collectd/apiprobe_collectd.c's config (the adapter's
  * source included, collectd's daemon stubbed by cd_stubs.h): a value too
  * long for the option table is refused with the target and option named,
- * never cut silently (issue 13, defect 6); a normal block registers.
+ * never cut silently (issue 13, defect 6); a normal block registers. The
+ * read dispatches each metric row's value under the row's type and type
+ * instance (every field its own value: metric_values.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 
 #include "../../collectd/apiprobe_collectd.c"
 #include "cd_stubs.h"
+#include "metric_values.h"
 
 /* <Plugin apiprobe> <Target "a"> KEY "VALUE" </Target> </Plugin> */
 static int config_one(const char *key, const char *value)
@@ -64,11 +67,46 @@ static void test_good_block(void **state)
   assert_string_equal(cd_stub_log, "");
 }
 
+static void test_each_row_dispatched(void **state)
+{
+  static struct ap_result r;
+  struct ap_target t;
+  const struct ap_metric *m;
+  size_t i;
+  int k, found;
+  (void)state;
+  mv_check_list();
+  mv_fill(&r, "x");
+  ap_target_init(&t);
+  t.name = strdup("x"); /* the target owns its name */
+  assert_non_null(t.name);
+  cd_stub_values = 0;
+  cd_dispatch(&t, &r);
+  assert_true(cd_stub_values <= 64);
+  for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
+    found = 0;
+    for(k = 0; k < cd_stub_values; k++) {
+      const struct cd_stub_value *v = &cd_stub_value[k];
+      if(strcmp(v->type, m->cd_type) || strcmp(v->type_instance, m->cd_inst))
+        continue;
+      found++;
+      if(v->gauge != mv_value(m->json))
+        fail_msg("metric %s: %s-%s is %g, not %g", m->name, v->type,
+                 v->type_instance, v->gauge, mv_value(m->json));
+    }
+    if(found != 1)
+      fail_msg("metric %s: %s-%s dispatched %d times", m->name, m->cd_type,
+               m->cd_inst, found);
+  }
+  ap_target_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_long_value_refused),
     cmocka_unit_test(test_good_block),
+    cmocka_unit_test(test_each_row_dispatched),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

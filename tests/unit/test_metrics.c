@@ -1,7 +1,11 @@
 /* test_metrics.c -- plugin/metrics.c: the table every face maps from has
  * unique names that are valid perfdata labels and Prometheus suffixes, a
  * unit of "s" or none, a JSON path, and a value for each row that is NAN
- * exactly when the result did not measure it.
+ * exactly when the result did not measure it. With every field set to its
+ * own value (metric_values.h), each row shows that value in the
+ * Prometheus text under its family and phase, in the JSON at its path and
+ * in the Nagios perfdata under its label (collectd and Zabbix:
+ * test_collectd_conf.c, test_zabbix_items.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +17,13 @@
 #include <math.h>
 #include <string.h>
 
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
 #include "internal.h"
+#include "metric_values.h"
 
 static void test_table_shape(void **state)
 {
@@ -115,11 +125,136 @@ static void test_values(void **state)
   assert_true(isnan(ap_metric_value(&r, 999)));
 }
 
+/* Row M's sample in the Prometheus TEXT of one target "x", as a number. */
+static double prom_sample(const char *text, const struct ap_metric *m)
+{
+  char head[160];
+  const char *p;
+  if(m->prom_phase)
+    snprintf(head, sizeof(head), "\n%s{target=\"x\",phase=\"%s\"} ",
+             m->prom_name, m->prom_phase);
+  else
+    snprintf(head, sizeof(head), "\n%s{target=\"x\"} ", m->prom_name);
+  p = strstr(text, head);
+  if(!p)
+    fail_msg("metric %s: no sample %s", m->name, head + 1);
+  return strtod(p + strlen(head), NULL);
+}
+
+static void test_each_row_in_prom(void **state)
+{
+  static struct ap_result r;
+  const struct ap_metric *m;
+  char *text = NULL;
+  time_t before = time(NULL), after;
+  size_t i;
+  (void)state;
+  mv_check_list();
+  mv_fill(&r, "x");
+  assert_int_equal(ap_render_prom(&r, 1, &text), AP_OK);
+  after = time(NULL);
+  for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
+    double want = mv_value(m->json);
+    double got = prom_sample(text, m);
+    if(m->prom_value == AP_PROM_EXPIRY) {
+      /* days left as the time they run out */
+      want *= 86400;
+      got -= (double)before;
+      if(got < want || got > want + (double)(after - before) + 1)
+        fail_msg("metric %s: %s shows %.0f s from now, not %.0f", m->name,
+                 m->prom_name, got, want);
+    } else if(got != want) {
+      fail_msg("metric %s: %s shows %g, not %g", m->name, m->prom_name, got,
+               want);
+    }
+  }
+  free(text);
+}
+
+/* The node at the dotted PATH of O, NULL when there is none. */
+static struct json_object *json_at(struct json_object *o, const char *path)
+{
+  char key[128];
+  const char *dot;
+  while(o && *path) {
+    dot = strchr(path, '.');
+    snprintf(key, sizeof(key), "%.*s",
+             (int)(dot ? (size_t)(dot - path) : strlen(path)), path);
+    if(!json_object_object_get_ex(o, key, &o))
+      return NULL;
+    path = dot ? dot + 1 : "";
+  }
+  return o;
+}
+
+static void test_each_row_in_json(void **state)
+{
+  static struct ap_result r;
+  const struct ap_metric *m;
+  struct json_object *root, *v;
+  char *text = NULL;
+  size_t i;
+  (void)state;
+  mv_check_list();
+  mv_fill(&r, "x");
+  assert_int_equal(ap_render_json(&r, 0, &text), AP_OK);
+  root = json_tokener_parse(text);
+  assert_non_null(root);
+  for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
+    double want = mv_value(m->json);
+    v = json_at(root, m->json);
+    if(!v)
+      fail_msg("metric %s: nothing at %s", m->name, m->json);
+    if(json_object_is_type(v, json_type_string)) {
+      /* up: the verdict's word, "ok" for 1 */
+      assert_string_equal(m->name, "up");
+      assert_true(want == 1);
+      assert_string_equal(json_object_get_string(v), "ok");
+    } else if(json_object_get_double(v) != want) {
+      fail_msg("metric %s: %s is %g, not %g", m->name, m->json,
+               json_object_get_double(v), want);
+    }
+  }
+  json_object_put(root);
+  free(text);
+}
+
+static void test_each_row_in_perfdata(void **state)
+{
+  static struct ap_result r;
+  const struct ap_metric *m;
+  char *text = NULL, head[64], *end;
+  const char *p;
+  size_t i;
+  (void)state;
+  mv_check_list();
+  mv_fill(&r, "x");
+  assert_int_equal(ap_render_perfdata(&r, NULL, &text), AP_OK);
+  for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
+    double got;
+    snprintf(head, sizeof(head), "%s%s=", i ? " " : "", m->name);
+    p = strstr(text, head);
+    if(!p || (!i && p != text))
+      fail_msg("metric %s: no perfdata label in %s", m->name, text);
+    got = strtod(p + strlen(head), &end);
+    if(got != mv_value(m->json))
+      fail_msg("metric %s: perfdata shows %g, not %g", m->name, got,
+               mv_value(m->json));
+    /* then the unit and the four threshold fields */
+    assert_memory_equal(end, m->uom, strlen(m->uom));
+    assert_int_equal(end[strlen(m->uom)], ';');
+  }
+  free(text);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_table_shape),
     cmocka_unit_test(test_values),
+    cmocka_unit_test(test_each_row_in_prom),
+    cmocka_unit_test(test_each_row_in_json),
+    cmocka_unit_test(test_each_row_in_perfdata),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,9 @@ static void test_error_names(void **state)
       print_error("error %d has name '%s'\n", e, n);
     assert_string_not_equal(n, "unknown");
     assert_true(is_snake(n));
-    assert_true((int)ap_error_layer((enum ap_error)e) < AP_LAYER_COUNT);
+    /* a layer of its own, or any layer's (threshold) */
+    assert_true((int)ap_error_layer((enum ap_error)e) < AP_LAYER_COUNT ||
+                ap_error_layer((enum ap_error)e) == AP_LAYER_ANY);
   }
   /* (layer, name) is unique */
   for(e = 0; e < AP_ERR_COUNT; e++) {
@@ -111,6 +113,8 @@ static void test_error_rows(void **state)
     {AP_ERR_AUTH_SPEND_LIMIT, AP_LAYER_AUTH, "spend_limit",
      AP_STATE_CRITICAL},
     {AP_ERR_AUTH_UNEXPECTED, AP_LAYER_AUTH, "unexpected", AP_STATE_UNKNOWN},
+    /* set on whichever layer's measurement crossed it */
+    {AP_ERR_THRESHOLD, AP_LAYER_ANY, "threshold", AP_STATE_WARNING},
   };
   size_t i;
   (void)state;

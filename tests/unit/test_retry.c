@@ -54,10 +54,10 @@ static void test_transient(void **state)
   (void)state;
   for(i = 0; i < N_ELEMS(rows); i++) {
     struct ap_result r;
-    memset(&r, 0, sizeof(r));
-    r.verdict.state = rows[i].state;
-    r.verdict.error = rows[i].error;
-    r.verdict.layer = ap_error_layer(rows[i].error);
+    /* the outcome as the layers hold it: the failing layer's head */
+    ap_result_init(&r, NULL);
+    ap_head_set(ap_result_layer_mut(&r, ap_error_layer(rows[i].error)),
+                rows[i].state, rows[i].error, NULL);
     r.http.status = rows[i].status;
     r.auth.should_retry = rows[i].should_retry;
     if(ap_retry_transient(&r) != rows[i].want)

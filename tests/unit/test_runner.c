@@ -3,7 +3,8 @@
  * (unknown at env, nothing else reached), and a whole probe of a closed
  * port on 127.0.0.1 (literal address: dns given, tcp refused with its
  * reason, later layers skipped, one attempt), plus ap_probe_many giving
- * each target its own result.
+ * each target its own result, and the face's thresholds judged inside
+ * the probe, before its one verdict.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -139,6 +140,45 @@ static void test_many(void **state)
   ap_target_free(&t[1]);
 }
 
+/* The face's thresholds are the probe's last judge, before its one
+ * verdict: a critical range around the literal's 0 s lookup fires on the
+ * dns layer, which then names the verdict (dns comes before the refused
+ * tcp), in ap_probe_run and ap_probe_many alike. */
+static void test_thresholds_judged(void **state)
+{
+  struct ap_target t[2];
+  struct ap_target *tp[2] = {&t[0], &t[1]};
+  struct ap_result r[2];
+  struct ap_thresholds th;
+  char err[AP_TEXT];
+  int i;
+  (void)state;
+  refused_target(&t[0], closed_port());
+  refused_target(&t[1], closed_port());
+  ap_thresholds_init(&th, &t[0]);
+  assert_int_equal(ap_thresholds_set(&th, 1, "dns_time=@0:1", err,
+                                     sizeof(err)), AP_OK);
+  ap_target_use_thresholds(&t[0], &th);
+  ap_target_use_thresholds(&t[1], &th);
+  assert_int_equal(ap_probe_run(&t[0], &r[0]), AP_OK);
+  for(i = 0; i < 2; i++) {
+    assert_int_equal(r[i].dns.h.state, AP_STATE_CRITICAL);
+    assert_int_equal(r[i].dns.h.error, AP_ERR_THRESHOLD);
+    assert_int_equal(r[i].tcp.h.error, AP_ERR_TCP_REFUSED);
+    assert_int_equal(r[i].verdict.layer, AP_LAYER_DNS);
+    assert_int_equal(r[i].verdict.error, AP_ERR_THRESHOLD);
+    assert_non_null(strstr(r[i].verdict.reason, "dns_time"));
+    if(!i)
+      assert_int_equal(ap_probe_many(tp + 1, 1, &r[1]), AP_OK);
+  }
+  /* without them, the same probe is the plain refused one */
+  ap_target_use_thresholds(&t[0], NULL);
+  assert_int_equal(ap_probe_run(&t[0], &r[0]), AP_OK);
+  assert_int_equal(r[0].verdict.layer, AP_LAYER_TCP);
+  ap_target_free(&t[0]);
+  ap_target_free(&t[1]);
+}
+
 static int setup(void **state)
 {
   (void)state;
@@ -159,6 +199,7 @@ int main(void)
     cmocka_unit_test(test_unfinished),
     cmocka_unit_test(test_refused),
     cmocka_unit_test(test_many),
+    cmocka_unit_test(test_thresholds_judged),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,6 +49,92 @@ static void test_sockinfo(void **state)
   assert_true(tcp.rtt_s >= 0 && tcp.rtt_s < 1);
   close(fd);
   close(lfd);
+}
+
+/* A connected loopback TCP socket; its MSS clamped to MSS when > 0. */
+static int connect4(int port, int mss)
+{
+  struct sockaddr_in a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  if(mss > 0)
+    assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+                                sizeof(mss)), 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  return fd;
+}
+
+/* libcurl opens the probe's connection and a second socket (a happy
+ * eyeballs attempt), closes the second, and another thread's socket gets
+ * its number: TCP_INFO must come from the probe's connection, never from
+ * the newcomer (before: the newest number recorded was read, whatever it
+ * had become). */
+static void test_socks_closed_number_reused(void **state)
+{
+  struct ap_tcp_socks s;
+  struct ap_tcp_result tcp;
+  int port, lfd = listen4(&port);
+  int mine = connect4(port, 0), loser = socket(AF_INET, SOCK_STREAM, 0);
+  int other, num;
+  (void)state;
+  memset(&s, 0, sizeof(s));
+  ap_tcp_socks_opened(&s, mine);
+  ap_tcp_socks_opened(&s, loser);
+  /* the loser is not connected: the probe's own is read */
+  memset(&tcp, 0, sizeof(tcp));
+  assert_int_equal(ap_tcp_socks_read(&s, &tcp), 0);
+  assert_true(tcp.mss > 1000);
+  /* libcurl closes the loser; its number goes to someone else's socket
+   * (the lowest free one; dup2 makes sure), one with a small MSS */
+  num = loser;
+  ap_tcp_socks_closed(&s, loser);
+  close(loser);
+  other = connect4(port, 600);
+  if(other != num) {
+    assert_int_equal(dup2(other, num), num);
+    close(other);
+  }
+  memset(&tcp, 0, sizeof(tcp));
+  assert_int_equal(ap_tcp_socks_read(&s, &tcp), 0);
+  assert_true(tcp.mss > 1000); /* not the newcomer's <= 600 */
+  /* the newcomer read directly does show its small MSS: the test can
+   * tell the two apart */
+  memset(&tcp, 0, sizeof(tcp));
+  assert_int_equal(ap_tcp_sockinfo(num, &tcp), 0);
+  assert_true(tcp.mss > 0 && tcp.mss <= 600);
+  /* the probe's connection closed too: nothing left to read */
+  ap_tcp_socks_closed(&s, mine);
+  assert_int_equal(s.n, 0);
+  memset(&tcp, 0, sizeof(tcp));
+  assert_int_equal(ap_tcp_socks_read(&s, &tcp), -1);
+  assert_int_equal(tcp.mss, 0);
+  close(mine);
+  close(num);
+  close(lfd);
+}
+
+/* Room for 8: more are not kept; forgetting one unknown is harmless. */
+static void test_socks_bounded(void **state)
+{
+  struct ap_tcp_socks s;
+  int i;
+  (void)state;
+  memset(&s, 0, sizeof(s));
+  for(i = 0; i < 12; i++)
+    ap_tcp_socks_opened(&s, 100 + i);
+  assert_int_equal(s.n, 8);
+  ap_tcp_socks_closed(&s, 500);
+  assert_int_equal(s.n, 8);
+  ap_tcp_socks_closed(&s, 103);
+  assert_int_equal(s.n, 7);
+  assert_int_equal(s.fd[3], 104); /* order kept */
+  assert_int_equal(s.fd[6], 107);
+  ap_tcp_socks_opened(&s, -1);
+  assert_int_equal(s.n, 7);
 }
 
 static void fill_dns(struct ap_dns_result *dns, const char *a,
@@ -337,6 +424,8 @@ int main(void)
     cmocka_unit_test(test_fill),
     cmocka_unit_test(test_reason),
     cmocka_unit_test(test_sockinfo),
+    cmocka_unit_test(test_socks_closed_number_reused),
+    cmocka_unit_test(test_socks_bounded),
     cmocka_unit_test(test_family_one_only),
     cmocka_unit_test(test_family_v6_refused),
     cmocka_unit_test(test_family_judge_both),

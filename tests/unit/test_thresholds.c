@@ -1,6 +1,6 @@
 /* test_thresholds.c -- plugin/thresholds.c: Nagios range syntax (the
  * guideline's table, strictness on junk), alert semantics at the edges,
- * METRIC=RANGE specs, state names, and ap_thresholds_apply() on a result
+ * METRIC=RANGE specs, state names, and ap_thresholds_judge() then the verdict on a result
  * (metric ranges, rate-limited/overloaded states, the verdict).
  */
 #include <setjmp.h>
@@ -23,6 +23,14 @@ struct alert_case {
   double v;
   int alert;
 };
+
+/* What a probe's end does (runner.c finish): the thresholds judge, then
+ * the verdict. */
+static void apply(const struct ap_thresholds *th, struct ap_result *r)
+{
+  ap_thresholds_judge(th, r);
+  ap_verdict_compute(r);
+}
 
 static void test_range_table(void **state)
 {
@@ -158,13 +166,13 @@ static void test_apply(void **state)
   ap_target_init(&t);
   ap_thresholds_init(&th, &t);
   ok_result(&r);
-  ap_thresholds_apply(&th, &r);
+  apply(&th, &r);
   assert_int_equal(r.verdict.state, AP_STATE_OK);
 
   /* -w 0.5 on total_time (0.8 s): warning, on the http layer */
   assert_int_equal(
     ap_thresholds_set(&th, 0, "total_time=0.5", err, sizeof(err)), AP_OK);
-  ap_thresholds_apply(&th, &r);
+  apply(&th, &r);
   assert_int_equal(r.verdict.state, AP_STATE_WARNING);
   assert_int_equal(r.verdict.layer, AP_LAYER_HTTP);
   assert_int_equal(r.verdict.error, AP_ERR_THRESHOLD);
@@ -177,7 +185,7 @@ static void test_apply(void **state)
                                      "ratelimit_requests_remaining=10:",
                                      err, sizeof(err)),
                    AP_OK);
-  ap_thresholds_apply(&th, &r);
+  apply(&th, &r);
   assert_int_equal(r.verdict.state, AP_STATE_CRITICAL);
   assert_int_equal(r.verdict.layer, AP_LAYER_AUTH);
 
@@ -185,7 +193,7 @@ static void test_apply(void **state)
   ap_thresholds_init(&th, &t);
   ok_result(&r);
   r.tls.chain_min_days_left = 15;
-  ap_thresholds_apply(&th, &r);
+  apply(&th, &r);
   assert_int_equal(r.verdict.state, AP_STATE_WARNING);
   assert_int_equal(r.verdict.layer, AP_LAYER_TLS);
   ap_target_free(&t);
@@ -201,14 +209,14 @@ static void test_apply_auth_states(void **state)
   ok_result(&r);
   ap_layer_set(&r, AP_LAYER_AUTH, AP_ERR_AUTH_RATE_LIMITED, "429");
   th.rate_limited_state = AP_STATE_CRITICAL;
-  ap_thresholds_apply(&th, &r);
+  apply(&th, &r);
   assert_int_equal(r.verdict.state, AP_STATE_CRITICAL);
   assert_int_equal(r.verdict.error, AP_ERR_AUTH_RATE_LIMITED);
 
   ok_result(&r);
   ap_layer_set(&r, AP_LAYER_AUTH, AP_ERR_AUTH_OVERLOADED, "529");
   th.overloaded_state = AP_STATE_OK;
-  ap_thresholds_apply(&th, &r);
+  apply(&th, &r);
   assert_int_equal(r.verdict.state, AP_STATE_OK);
 
   /* a threshold never judges a layer that was not reached */
@@ -218,7 +226,7 @@ static void test_apply_auth_states(void **state)
   r.http.ttfb_s = 99;
   assert_int_equal(ap_thresholds_set(&th, 1, "ttfb=1", err, sizeof(err)),
                    AP_OK);
-  ap_thresholds_apply(&th, &r);
+  apply(&th, &r);
   assert_int_equal(r.verdict.layer, AP_LAYER_TCP);
   assert_int_equal(r.http.h.state, AP_STATE_SKIPPED);
 }

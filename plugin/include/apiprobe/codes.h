@@ -50,7 +50,10 @@ enum ap_layer {
 #define AP_LAYER_GEN(id, name) AP_LAYER_##id,
   AP_LAYER_MAP(AP_LAYER_GEN)
 #undef AP_LAYER_GEN
-  AP_LAYER_COUNT
+  AP_LAYER_COUNT,
+  /* not a layer: what an error that any layer can carry (a threshold) is
+   * filed under; never an index into the layers */
+  AP_LAYER_ANY
 };
 
 /* Every failure the probe can name: (id, layer, name, state, hint).
@@ -60,8 +63,6 @@ enum ap_layer {
   XX(NONE, ENV, "none", OK, "")                                                \
   XX(ENV_KEY_FILE_MODE, ENV, "key_file_readable", WARNING,                     \
      "the key file is readable by group or others: chmod 600 it")              \
-  XX(THRESHOLD, ENV, "threshold", WARNING,                                     \
-     "a measurement crossed its threshold (-w/-c, --warn/--crit)")            \
   XX(ENV_CLOCK_SKEW, ENV, "clock_skew", WARNING,                               \
      "this host's clock is off: enable NTP (chrony, systemd-timesyncd); "     \
      "certificates and signed requests depend on it")                          \
@@ -276,7 +277,9 @@ enum ap_layer {
      "side, check its status page")                                            \
   XX(INF_BAD_RESPONSE, INFERENCE, "bad_response", CRITICAL,                    \
      "the answer is not a valid event stream (SSE or JSON malformed): a "      \
-     "proxy rewriting it, or an incompatible endpoint")
+     "proxy rewriting it, or an incompatible endpoint")                     \
+  XX(THRESHOLD, ANY, "threshold", WARNING,                                     \
+     "a measurement crossed its threshold (-w/-c, --warn/--crit)")
 
 enum ap_error {
 #define AP_ERROR_GEN(id, layer, name, state, hint) AP_ERR_##id,

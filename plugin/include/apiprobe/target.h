@@ -77,6 +77,8 @@ struct ap_target {
   double price_input;   /* USD per million input tokens, NAN unknown */
   double price_output;  /* USD per million output tokens, NAN unknown */
   struct ap_canary_memo *canary_memo; /* last canary; private to plugin/ */
+  const struct ap_thresholds *thresholds; /* borrowed, NULL none; set by
+                                             ap_target_use_thresholds() */
   /* filled by ap_target_finish(): */
   struct ap_secret *key; /* NULL when no key was found */
   char key_source[128];  /* "env:NAME", "file:PATH" or "none" */

@@ -35,8 +35,11 @@ void ap_thresholds_init(struct ap_thresholds *th, const struct ap_target *t);
 /* Set a range from "METRIC=RANGE" (CRIT: critical, else warning). */
 enum ap_code ap_thresholds_set(struct ap_thresholds *th, int crit,
                                const char *spec, char *err, size_t errlen);
-/* Judge R's metrics and the auth states by TH, update the layers and the
- * verdict. */
-void ap_thresholds_apply(const struct ap_thresholds *th, struct ap_result *r);
+/* Have every probe of T judged by TH: the metrics, and the states of a
+ * rate-limited or overloaded auth layer, as the probe's last judge, before
+ * its verdict. TH is borrowed: it must outlive T's probes; NULL stops
+ * judging. */
+void ap_target_use_thresholds(struct ap_target *t,
+                              const struct ap_thresholds *th);
 
 #endif
