@@ -129,7 +129,8 @@ static void layer_full(const struct ap_result *r, enum ap_layer l,
   case AP_LAYER_AUTH: auth_full(&r->auth, t); break;
   case AP_LAYER_MODEL: ap_model_summary(r, t->d, t->n); break;
   case AP_LAYER_INFERENCE: ap_inference_summary(r, t->d, t->n); break;
-  case AP_LAYER_COUNT: break;
+  case AP_LAYER_COUNT:
+  case AP_LAYER_ANY: break;
   }
 }
 
@@ -170,7 +171,8 @@ static void layer_brief(const struct ap_result *r, enum ap_layer l,
   case AP_LAYER_AUTH: break;
   case AP_LAYER_MODEL: ap_model_summary(r, t->d, t->n); break;
   case AP_LAYER_INFERENCE: ap_inference_summary(r, t->d, t->n); break;
-  case AP_LAYER_COUNT: break;
+  case AP_LAYER_COUNT:
+  case AP_LAYER_ANY: break;
   }
 }
 
