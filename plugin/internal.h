@@ -570,7 +570,7 @@ struct ap_proxy_watch {
 void ap_proxy_watch_line(struct ap_proxy_watch *w, int out, const char *data,
                          size_t size, int tls_started, double now);
 
-/* ---- dns.c: addresses given, not looked up ---- */
+/* ---- dns_pin.c: addresses given, not looked up ---- */
 /* Is HOST an IP literal (FAMILY set to 4 or 6)? */
 int ap_dns_is_literal(const char *host, int *family);
 /* The --resolve entry of T for HOST:PORT: its address list, or NULL. */
