@@ -17,6 +17,8 @@ struct ap_cloud_ops;
 struct ap_ratelimit;
 struct ap_answer;
 struct ap_auth_result;
+struct ap_stream;
+struct json_object;
 struct ap_provider_row {
   int id;                      /* enum ap_provider */
   const char *name;            /* --provider NAME, result's provider */
@@ -45,6 +47,11 @@ struct ap_provider_row {
   const char *canary_body_head;
   const char *canary_body_tail;
   const char *canary_final_event;
+  /* its stream (stream.c): one event's JSON O of SSE type TYPE read into
+   * S; the data that ends the stream without JSON, NULL none */
+  enum ap_error (*stream_event)(struct ap_stream *s, const char *type,
+                                struct json_object *o, double now);
+  const char *stream_done_data;
   /* bedrock/vertex: the cloud's hooks (cloud.h), NULL for the others */
   const struct ap_cloud_ops *cloud;
 };
@@ -774,6 +781,11 @@ void ap_stream_init(struct ap_stream *s, int provider, double sent_at);
 /* S fails with E: its reason WHAT[: DETAIL (cleaned)]; returns E. */
 enum ap_error ap_stream_fail(struct ap_stream *s, enum ap_error e,
                              const char *what, const char *detail);
+/* The provider table's event readers (ap_stream_event's cases). */
+enum ap_error ap_stream_anthropic(struct ap_stream *s, const char *type,
+                                  struct json_object *o, double now);
+enum ap_error ap_stream_openai(struct ap_stream *s, const char *type,
+                               struct json_object *o, double now);
 /* One event (TYPE as the SSE said, DATA of LEN bytes) at mono time NOW.
  * Returns AP_ERR_NONE to go on (S->done tells the end), or the inference
  * error that ends the stream (S->reason says why). */

@@ -4,8 +4,9 @@
  * the key and the version, the rate-limit header family, whether there is
  * an auth layer, whether its requests are signed with the clock and for
  * how long such a signature holds, its rate-limit parser and error
- * classifier, and for the clouds their hooks). Adding a provider is a row
- * here and its classifier (auth.c, cloud.c), nothing else.
+ * classifier, its canary request and how its stream is read, and for the
+ * clouds their hooks). Adding a provider is a row here and its classifier
+ * (auth.c, cloud.c), nothing else.
  */
 #include "cloud.h"
 
@@ -40,7 +41,8 @@ static const struct ap_provider_row rows[] = {
    .canary_body_tail =
      "\",\"max_tokens\":1,\"stream\":true,\"messages\":[{\"role\":\"user\","
      "\"content\":\"ping\"}]}",
-   .canary_final_event = "message_stop"},
+   .canary_final_event = "message_stop",
+   .stream_event = ap_stream_anthropic},
   /* max_completion_tokens, which reasoning models accept where they
    * reject max_tokens; usage comes in a last chunk only when asked for */
   {.id = AP_PROVIDER_OPENAI,
@@ -59,7 +61,9 @@ static const struct ap_provider_row rows[] = {
      "\",\"max_completion_tokens\":1,\"stream\":true,\"stream_options\":"
      "{\"include_usage\":true},\"messages\":[{\"role\":\"user\","
      "\"content\":\"ping\"}]}",
-   .canary_final_event = "[DONE]"},
+   .canary_final_event = "[DONE]",
+   .stream_event = ap_stream_openai,
+   .stream_done_data = "[DONE]"},
   /* the status alone decides */
   {.id = AP_PROVIDER_HTTPS, .name = "https"},
   /* SigV4: "Signature expired ... (now - 5 min.)" */
