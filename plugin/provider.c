@@ -113,3 +113,8 @@ const struct ap_provider_row *ap_provider_by_name(const char *name)
       return &rows[i];
   return NULL;
 }
+
+const char *ap_provider_name(int id)
+{
+  return ap_provider(id)->name;
+}

@@ -15,19 +15,7 @@
  * and infinities. */
 static void perf_num(char *out, size_t n, double v)
 {
-  size_t len;
-  if(isnan(v) || isinf(v)) {
-    out[0] = '\0';
-    return;
-  }
-  snprintf(out, n, "%.6f", v);
-  len = strlen(out);
-  while(len > 1 && out[len - 1] == '0')
-    out[--len] = '\0';
-  if(len && out[len - 1] == '.')
-    out[--len] = '\0';
-  if(!strcmp(out, "-0"))
-    snprintf(out, n, "0");
+  ap_num_fixed(out, n, v, 6);
 }
 
 /* Threshold text for perfdata: the range as given, "" when unset. */
