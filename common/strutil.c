@@ -251,8 +251,6 @@ static void mask_userinfo(char *text, int running)
     memset(start, '*', m);
     memmove(start + m, at, strlen(at) + 1);
     p = start + m + 1;
-    if(!running)
-      return;
   }
 }
 
