@@ -11,7 +11,7 @@
 
 struct ap_secret; /* common/secret.h: a loaded key, wiped on free */
 struct ap_prober; /* plugin/: handles kept between probes */
-struct ap_canary_memo; /* plugin/inference.c: the last canary run */
+struct ap_canary_memo; /* plugin/canary_memo.c: the last canary run */
 
 #define AP_MAX_RESOLVE 8
 #define AP_MAX_MODELS 8
@@ -23,7 +23,7 @@ enum ap_provider {
   AP_PROVIDER_ANTHROPIC = 0, /* x-api-key, anthropic-version */
   AP_PROVIDER_OPENAI = 1,    /* Authorization: Bearer, x-ratelimit-* */
   AP_PROVIDER_HTTPS = 2,     /* no auth layer; --expect-status */
-  AP_PROVIDER_BEDROCK = 3,   /* AWS SigV4, CountTokens (plugin/cloud.c) */
+  AP_PROVIDER_BEDROCK = 3,   /* AWS SigV4, CountTokens (cloud_bedrock.c) */
   AP_PROVIDER_VERTEX = 4     /* Google OAuth bearer, count-tokens */
 };
 /* The provider's --provider name ("anthropic" for an unknown one). */
