@@ -87,11 +87,19 @@ struct json_object;
 /* The string member KEY of json-c object O, NULL when absent or not a
  * string (the text is O's). */
 const char *ap_json_str(struct json_object *o, const char *key);
-/* Classify the answer: fills AUTH (state, error, reason, error_type,
- * error_code) and returns the http-layer error (AP_ERR_NONE when the
- * answer came from the API, so http is ok). */
+/* Classify the answer by its provider's row: fills AUTH (state, error,
+ * reason, error_type, error_code) and returns the http-layer error
+ * (AP_ERR_NONE when the answer came from the API, so http is ok). */
 enum ap_error ap_auth_classify(const struct ap_answer *a,
                                struct ap_auth_result *auth);
+/* The key-based APIs' classifiers, one per dialect (the provider rows
+ * point at them; TYPE, a cloud header, is unused). */
+enum ap_error ap_auth_classify_anthropic(const struct ap_answer *a,
+                                         const char *type,
+                                         struct ap_auth_result *auth);
+enum ap_error ap_auth_classify_openai(const struct ap_answer *a,
+                                      const char *type,
+                                      struct ap_auth_result *auth);
 
 /* ---- cloud.c: --provider bedrock and vertex ---- */
 struct ap_cloud;

@@ -37,6 +37,7 @@ struct ap_provider_row {
   enum ap_error (*classify)(const struct ap_answer *a, const char *type,
                             struct ap_auth_result *auth);
   int auth_layer;              /* 0: the status alone decides (https) */
+  int amzn_request_id;         /* its request id is x-amzn-RequestId */
   int time_signed;             /* requests signed with the clock */
   double signed_window_s;      /* how long such a signature holds */
   /* the canary (inference.c), NULL: none for this provider: where the

@@ -13,16 +13,6 @@
 #include <stddef.h>
 #include <strings.h>
 
-/* The key-based APIs' classifier (auth.c) has no use for the type
- * header. */
-static enum ap_error api_classify(const struct ap_answer *a,
-                                  const char *type,
-                                  struct ap_auth_result *auth)
-{
-  (void)type;
-  return ap_auth_classify(a, auth);
-}
-
 static const struct ap_provider_row rows[] = {
   {.id = AP_PROVIDER_ANTHROPIC,
    .name = "anthropic",
@@ -34,7 +24,7 @@ static const struct ap_provider_row rows[] = {
    .version_header = "anthropic-version",
    .ratelimit_prefix = "anthropic-ratelimit-",
    .ratelimit = ap_ratelimit_anthropic,
-   .classify = api_classify,
+   .classify = ap_auth_classify_anthropic,
    .auth_layer = 1,
    .canary_path = "/v1/messages",
    .canary_body_head = "{\"model\":\"",
@@ -53,7 +43,7 @@ static const struct ap_provider_row rows[] = {
    .auth_header = "authorization: Bearer ",
    .ratelimit_prefix = "x-ratelimit-",
    .ratelimit = ap_ratelimit_openai,
-   .classify = api_classify,
+   .classify = ap_auth_classify_openai,
    .auth_layer = 1,
    .canary_path = "/v1/chat/completions",
    .canary_body_head = "{\"model\":\"",
@@ -73,6 +63,7 @@ static const struct ap_provider_row rows[] = {
    .probe_path = "/v1/models",
    .classify = ap_cloud_classify,
    .auth_layer = 1,
+   .amzn_request_id = 1,
    .time_signed = 1,
    .signed_window_s = 300,
    .cloud = &ap_cloud_bedrock},
