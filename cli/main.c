@@ -83,118 +83,32 @@ static void print_layer(const char *name, const struct ap_layer_head *h,
          detail, (*detail && h->reason[0]) ? " -- " : "", h->reason);
 }
 
+/* The lines of a layer, the others under it in the text column. */
+static void print_line(const struct ap_line *l)
+{
+  if(l->kind == AP_LINE_INSECURE)
+    printf("  !!!    %s\n", l->text);
+  else if(l->kind == AP_LINE_LAYER)
+    print_layer(ap_layer_name(l->layer), l->h, l->text);
+  else
+    printf("  %-6s %-9s %9s  %s\n", l->kind == AP_LINE_STATUS ? "status" : "",
+           l->kind == AP_LINE_NOTE     ? "note"
+           : l->kind == AP_LINE_ADVICE ? "advice"
+           : l->kind == AP_LINE_ROUTE  ? ""
+                                       : ap_state_name(l->state),
+           "", l->text);
+}
+
 static void print_human(const struct ap_result *r)
 {
-  char d[1024];
-  size_t n = 0;
-  int i;
+  struct ap_line lines[AP_LINES_MAX];
+  size_t i, n = ap_result_lines(r, AP_LINES_FULL, lines, AP_LINES_MAX);
 
   printf("apiprobe: %s (%s)\n", r->name, r->url);
   printf("  key    %s%s%s\n", r->key_source, r->key_fingerprint[0] ? " " : "",
          r->key_fingerprint);
-  if(r->env.insecure)
-    printf("  !!!    certificate verification is DISABLED (--insecure)\n");
-  snprintf(d, sizeof(d), "proxy: %s%s%s; clock %s",
-           r->env.proxy[0]         ? r->env.proxy
-           : r->env.noproxy_match ? "none (NO_PROXY matches the host)"
-                                  : "none",
-           r->env.proxy_source[0] ? " from " : "", r->env.proxy_source,
-           r->env.clock_synced == 1   ? "synchronised"
-           : r->env.clock_synced == 0 ? "NOT synchronised"
-                                      : "state unknown");
-  print_layer("env", &r->env.h, d);
-  if(r->env.proxy_note[0])
-    printf("  %-6s %-9s %9s  %s\n", "", "note", "", r->env.proxy_note);
-  if(r->env.advice[0])
-    printf("  %-6s %-9s %9s  %s\n", "", "advice", "", r->env.advice);
-  d[0] = '\0';
-  for(i = 0; i < r->dns.address_count && n < sizeof(d) - 60; i++)
-    n += (size_t)snprintf(d + n, sizeof(d) - n, "%s%s", i ? ", " : "",
-                          r->dns.addresses[i]);
-  if(r->dns.source[0] && strcmp(r->dns.source, "resolver"))
-    n += (size_t)snprintf(d + n, sizeof(d) - n, " (%s)", r->dns.source);
-  if(r->dns.rcode[0] && n < sizeof(d))
-    snprintf(d + n, sizeof(d) - n, "%sserver answered %s", n ? "; " : "",
-             r->dns.rcode);
-  print_layer("dns", &r->dns.h, d);
-  d[0] = '\0';
-  n = 0;
-  if(r->tcp.address[0])
-    n = (size_t)snprintf(d, sizeof(d), "%s port %d (%s)", r->tcp.address,
-                         r->tcp.port, r->tcp.family == 6 ? "ipv6" : "ipv4");
-  if(r->tcp.path_mtu > 0 && n < sizeof(d))
-    n += (size_t)snprintf(d + n, sizeof(d) - n, ", path MTU %d",
-                          r->tcp.path_mtu);
-  {
-    char facts[160];
-    if(ap_tcp_text(&r->tcp, facts, sizeof(facts)) && n < sizeof(d))
-      snprintf(d + n, sizeof(d) - n, "%s%s", n ? ", " : "", facts);
-  }
-  print_layer("tcp", &r->tcp.h, d);
-  if(ap_route_text(&r->tcp, d, sizeof(d)))
-    printf("  %-6s %-9s %9s  %s\n", "", "", "", d);
-  for(i = 0; i < r->tcp.family_count; i++) {
-    const struct ap_family_result *f = &r->tcp.families[i];
-    printf("  %-6s %-9s %9s  IPv%d %s: %s%s%s\n", "",
-           ap_state_name(f->state), "", f->family, f->address,
-           f->error != AP_ERR_NONE ? ap_error_name(f->error) : "",
-           f->error != AP_ERR_NONE ? ", " : "", f->reason);
-  }
-  d[0] = '\0';
-  if(r->proxy.url[0]) {
-    n = (size_t)snprintf(d, sizeof(d), "%s", r->proxy.url);
-    if(!isnan(r->proxy.connect_s) && n < sizeof(d))
-      n += (size_t)snprintf(d + n, sizeof(d) - n,
-                            " (resolve %.1f ms, connect %.1f ms",
-                            r->proxy.resolve_s * 1000.0,
-                            r->proxy.connect_s * 1000.0);
-    if(!isnan(r->proxy.tunnel_s) && n < sizeof(d))
-      n += (size_t)snprintf(d + n, sizeof(d) - n, ", CONNECT %.1f ms",
-                            r->proxy.tunnel_s * 1000.0);
-    if(!isnan(r->proxy.connect_s) && n < sizeof(d))
-      snprintf(d + n, sizeof(d) - n, ")");
-  }
-  print_layer("proxy", &r->proxy.h, d);
-  d[0] = '\0';
-  if(r->tls.version[0] || r->tls.cert_subject[0]) {
-    n = (size_t)snprintf(d, sizeof(d), "%s %s %s", r->tls.version,
-                         r->tls.cipher, r->tls.alpn);
-    if(r->tls.cert_subject[0] && n < sizeof(d))
-      snprintf(d + n, sizeof(d) - n,
-               "; %s issued by %s; expires in %.1f days", r->tls.cert_subject,
-               r->tls.cert_issuer, r->tls.cert_days_left);
-  }
-  print_layer("tls", &r->tls.h, d);
-  d[0] = '\0';
-  if(r->http.status) {
-    n = (size_t)snprintf(d, sizeof(d), "HTTP/%s %ld", r->http.http_version,
-                         r->http.status);
-    if(r->http.request_id[0])
-      n += (size_t)snprintf(d + n, sizeof(d) - n, " request-id %s",
-                            r->http.request_id);
-    if(!isnan(r->http.clock_skew_s))
-      snprintf(d + n, sizeof(d) - n, "; clock skew %+.1f s",
-               r->http.clock_skew_s);
-  }
-  print_layer("http", &r->http.h, d);
-  d[0] = '\0';
-  if(!isnan(r->auth.rl.requests_remaining))
-    n = (size_t)snprintf(d, sizeof(d), "requests left %.0f/%.0f",
-                         r->auth.rl.requests_remaining,
-                         r->auth.rl.requests_limit);
-  else
-    n = 0;
-  if(!isnan(r->auth.retry_after_s))
-    snprintf(d + n, sizeof(d) - n, "%sretry after %.0f s", n ? "; " : "",
-             r->auth.retry_after_s);
-  print_layer("auth", &r->auth.h, d);
-  ap_model_summary(r, d, sizeof(d));
-  print_layer("model", &r->model.h, d);
-  ap_inference_summary(r, d, sizeof(d));
-  print_layer("inference", &r->inference.h, d);
-  if(r->status_page.checked)
-    printf("  %-6s %-9s %9s  %s\n", "status", ap_state_name(r->status_page.state),
-           "", r->status_page.reason);
+  for(i = 0; i < n; i++)
+    print_line(&lines[i]);
   printf("verdict: %s", ap_state_name(r->verdict.state));
   if(r->verdict.error != AP_ERR_NONE)
     printf(" at %s (%s)", ap_layer_name(r->verdict.layer),
@@ -272,9 +186,12 @@ static void fmt_cell(char *out, size_t n, double s)
     snprintf(out, n, "%8.1f", s * 1000.0);
 }
 
-/* Several targets: one row each, per-phase milliseconds. */
+/* Several targets: one row each, per-phase milliseconds (the metrics of
+ * COLS). */
 static void print_table(struct ap_result *rs, size_t n)
 {
+  static const char *const cols[5] = {"dns_time", "tcp_time", "tls_time",
+                                      "ttfb", "total_time"};
   size_t i;
   printf("%-24s %-8s %-6s %-18s %8s %8s %8s %8s %8s\n", "TARGET", "STATE",
          "LAYER", "ERROR", "DNS ms", "TCP ms", "TLS ms", "TTFB ms",
@@ -282,11 +199,10 @@ static void print_table(struct ap_result *rs, size_t n)
   for(i = 0; i < n; i++) {
     const struct ap_result *r = &rs[i];
     char c[5][16];
-    fmt_cell(c[0], sizeof(c[0]), r->dns.h.time_s);
-    fmt_cell(c[1], sizeof(c[1]), r->tcp.h.time_s);
-    fmt_cell(c[2], sizeof(c[2]), r->tls.h.time_s);
-    fmt_cell(c[3], sizeof(c[3]), r->http.ttfb_s);
-    fmt_cell(c[4], sizeof(c[4]), r->total_s);
+    size_t k;
+    for(k = 0; k < 5; k++)
+      fmt_cell(c[k], sizeof(c[k]),
+               ap_metric_value(r, (size_t)ap_metric_find(cols[k])));
     printf("%-24.24s %-8s %-6s %-18.18s %s %s %s %s %s\n", r->name,
            ap_state_name(r->verdict.state),
            r->verdict.error ? ap_layer_name(r->verdict.layer) : "-",
@@ -300,15 +216,25 @@ static void print_table(struct ap_result *rs, size_t n)
   }
 }
 
-/* Target K (> 0): the same options, parsed again, with URL K. */
-static int extra_target(int argc, char **argv, struct ap_target *t,
-                        const char *url, char *err, size_t errlen)
+/* The command line's options parsed again into T (no help, no URLs): the
+ * defaults of the other targets. 0 or -1 with ERR set. */
+static int parse_again(int argc, char **argv, struct ap_target *t, char *err,
+                       size_t errlen)
 {
   struct cli quiet;
   memset(&quiet, 0, sizeof(quiet));
   quiet.quiet = 1;
+  return ap_argv_parse(argc, argv, t, cli_opts, on_opt, &quiet, err, errlen)
+             ? -1
+             : 0;
+}
+
+/* Target K (> 0): the same options, parsed again, with URL K. */
+static int extra_target(int argc, char **argv, struct ap_target *t,
+                        const char *url, char *err, size_t errlen)
+{
   ap_target_init(t);
-  if(ap_argv_parse(argc, argv, t, cli_opts, on_opt, &quiet, err, errlen))
+  if(parse_again(argc, argv, t, err, errlen))
     return -1;
   return ap_target_set(t, "url", url, err, errlen) ? -1 : 0;
 }
@@ -367,13 +293,7 @@ struct cli_args {
 static int conf_init(void *ud, struct ap_target *t, char *err, size_t errlen)
 {
   const struct cli_args *a = ud;
-  struct cli quiet;
-  memset(&quiet, 0, sizeof(quiet));
-  quiet.quiet = 1;
-  return ap_argv_parse(a->argc, a->argv, t, cli_opts, on_opt, &quiet, err,
-                       errlen)
-             ? -1
-             : 0;
+  return parse_again(a->argc, a->argv, t, err, errlen);
 }
 
 static void conf_log(void *ud, const char *msg)
@@ -408,6 +328,52 @@ static int read_config(int argc, char **argv, const struct cli *c,
   return 0;
 }
 
+/* The targets to probe into TP[0..*PNT): the --config file's, else one per
+ * URL in TS[0..*PN) (*PN counts what TS holds to free, set on every path).
+ * 0, or the exit code (told on stderr). */
+static int make_targets(int argc, char **argv, const struct cli *c,
+                        struct ap_target *ts, size_t *pn, struct ap_conf *conf,
+                        struct ap_target **tp, size_t *pnt)
+{
+  char err[512];
+  size_t i, n = 1;
+  int rc = 0;
+  if(c->config) {
+    if(read_config(argc, argv, c, conf))
+      return 3;
+    for(*pnt = 0; *pnt < (size_t)conf->ntargets; (*pnt)++)
+      tp[*pnt] = &conf->targets[*pnt].t;
+    return 0;
+  }
+  for(i = 0; i < (size_t)c->nurls && !rc; i++, n++) {
+    if(extra_target(argc, argv, &ts[n], c->urls[i], err, sizeof(err)))
+      rc = bad_usage(err);
+  }
+  *pn = n;
+  for(i = 0; i < n && !rc; i++) {
+    if(ap_target_finish(&ts[i], err, sizeof(err)))
+      rc = bad_usage(err);
+    tp[i] = &ts[i];
+  }
+  if(rc)
+    return rc;
+  ap_targets_label(ts, n);
+  *pnt = n;
+  return 0;
+}
+
+/* The worst verdict decides (critical > unknown > warning > ok). */
+static int worst_exit(const struct ap_result *rs, size_t n)
+{
+  enum ap_state w = AP_STATE_OK;
+  size_t i;
+  for(i = 0; i < n; i++) {
+    if(ap_state_rank(rs[i].verdict.state) > ap_state_rank(w))
+      w = rs[i].verdict.state;
+  }
+  return ap_state_exit_code(w);
+}
+
 int main(int argc, char **argv)
 {
   struct ap_target ts[CLI_MAX_TARGETS];
@@ -417,7 +383,7 @@ int main(int argc, char **argv)
   struct cli c;
   char err[512];
   size_t n = 1, nt = 0, i;
-  int rc, worst = 0;
+  int rc;
 
   memset(&c, 0, sizeof(c));
   memset(&conf, 0, sizeof(conf));
@@ -428,31 +394,9 @@ int main(int argc, char **argv)
     ap_target_free(&ts[0]);
     return rc < 0 ? bad_usage(err) : 0;
   }
-  if(c.config) {
-    if(read_config(argc, argv, &c, &conf)) {
-      rc = 3;
-      goto done;
-    }
-    for(nt = 0; nt < (size_t)conf.ntargets; nt++)
-      tp[nt] = &conf.targets[nt].t;
-  } else {
-    for(i = 0; i < (size_t)c.nurls; i++, n++) {
-      if(extra_target(argc, argv, &ts[n], c.urls[i], err, sizeof(err))) {
-        ap_target_free(&ts[n]);
-        rc = bad_usage(err);
-        goto done;
-      }
-    }
-    for(i = 0; i < n; i++) {
-      if(ap_target_finish(&ts[i], err, sizeof(err))) {
-        rc = bad_usage(err);
-        goto done;
-      }
-      tp[i] = &ts[i];
-    }
-    ap_targets_label(ts, n);
-    nt = n;
-  }
+  rc = make_targets(argc, argv, &c, ts, &n, &conf, tp, &nt);
+  if(rc)
+    goto done;
   for(i = 0; i < nt; i++) {
     if(tp[i]->key_file_mode_warning)
       fprintf(stderr, "apiprobe: warning: key file %s is readable by group "
@@ -473,14 +417,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "apiprobe: %s\n", err[0] ? err : "out of memory");
     rc = 3;
   } else {
-    /* the worst verdict decides (critical > unknown > warning > ok) */
-    enum ap_state w = AP_STATE_OK;
-    for(i = 0; i < nt; i++) {
-      if(ap_state_rank(rs[i].verdict.state) > ap_state_rank(w))
-        w = rs[i].verdict.state;
-    }
-    worst = ap_state_exit_code(w);
-    rc = worst;
+    rc = worst_exit(rs, nt);
   }
   ap_global_cleanup();
 done:

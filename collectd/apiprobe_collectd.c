@@ -118,7 +118,7 @@ static int cd_value_text(const oconfig_value_t *v, char *out, size_t n)
     snprintf(out, n, "%s", v->value.string);
     return 0;
   case OCONFIG_TYPE_NUMBER:
-    snprintf(out, n, "%.15g", v->value.number);
+    ap_num_general(out, n, v->value.number, 15); /* '.' in any locale */
     return 0;
   case OCONFIG_TYPE_BOOLEAN:
     snprintf(out, n, "%s", v->value.boolean ? "true" : "false");
@@ -126,15 +126,6 @@ static int cd_value_text(const oconfig_value_t *v, char *out, size_t n)
   default:
     return -1;
   }
-}
-
-static int cd_name_ok(const char *s)
-{
-  size_t n = strlen(s);
-  if(!n || n > 63)
-    return 0;
-  return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789_.-") == n;
 }
 
 /* One <Target> child: an option of the core table, or Interval. */
@@ -202,11 +193,13 @@ static struct ap_target *cd_target(const oconfig_item_t *ci,
   struct ap_target *t;
   double interval = CDTIME_T_TO_DOUBLE(plugin_get_interval());
   int timeout_set = 0;
-  char err[512], v[32];
+  struct ap_fit fit = {0, 0, 0, 0, 0};
+  enum ap_code rc;
+  char err[512], v[32], iv[32];
   int i;
 
   if(ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
-     !cd_name_ok(ci->values[0].value.string)) {
+     !ap_target_name_ok(ci->values[0].value.string)) {
     ERROR(CD_NAME " plugin: <Target> needs one name of letters, digits, "
                   "'.', '_' or '-' (at most 63); target refused");
     return NULL;
@@ -221,18 +214,21 @@ static struct ap_target *cd_target(const oconfig_item_t *ci,
     if(cd_option(t, &ci->children[i], &interval, &timeout_set))
       goto refuse;
   }
-  if(!timeout_set) {
-    /* the default 10 s, kept below the interval: collectd never
-     * interrupts a read */
-    snprintf(v, sizeof(v), "%.3f",
-             interval * 0.8 < 10 ? interval * 0.8 : 10.0);
-    if(ap_target_set(t, "timeout", v, err, sizeof(err)))
-      goto refuse_err;
-  } else if(t->timeout_s >= interval) {
-    ERROR(CD_NAME " plugin: target \"%s\": Timeout %g must stay below its "
-                  "Interval %g; target refused",
-          t->name, t->timeout_s, interval);
+  /* collectd never interrupts a read: the default 10 s is kept below the
+   * interval (a fifth of it free), a Timeout given must stay below it */
+  fit.limit_s = interval;
+  fit.margin_frac = 0.2;
+  fit.refuse = timeout_set;
+  rc = ap_target_fit_timeout(t, &fit, err, sizeof(err));
+  if(rc == AP_E_CONFIG) {
+    ap_num_general(v, sizeof(v), t->timeout_s, 6);
+    ap_num_general(iv, sizeof(iv), interval, 6);
+    ERROR(CD_NAME " plugin: target \"%s\": Timeout %s must stay below its "
+                  "Interval %s; target refused",
+          t->name, v, iv);
     goto refuse;
+  } else if(rc) {
+    goto refuse_err;
   }
   if(ap_target_finish(t, err, sizeof(err)))
     goto refuse_err;

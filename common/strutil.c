@@ -251,8 +251,6 @@ static void mask_userinfo(char *text, int running)
     memset(start, '*', m);
     memmove(start + m, at, strlen(at) + 1);
     p = start + m + 1;
-    if(!running)
-      return;
   }
 }
 
@@ -264,4 +262,22 @@ void ap_mask_userinfo(char *text)
 void ap_mask_url_userinfo(char *url)
 {
   mask_userinfo(url, 0);
+}
+
+size_t ap_buf_append(char **pbuf, size_t *plen, size_t max, int *pcapped,
+                     const char *p, size_t n)
+{
+  char *b;
+  if(n > max || *plen > max - n) {
+    *pcapped = 1;
+    return 0;
+  }
+  b = realloc(*pbuf, *plen + n + 1);
+  if(!b)
+    return 0;
+  *pbuf = b;
+  memcpy(b + *plen, p, n);
+  *plen += n;
+  b[*plen] = '\0';
+  return n;
 }

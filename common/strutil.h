@@ -10,6 +10,13 @@
  * Returns the length of SRC (>= DSTLEN means truncated). */
 size_t ap_strlcpy(char *dst, const char *src, size_t dstlen);
 
+/* Append N bytes at P to the NUL-terminated buffer *PBUF of *PLEN bytes
+ * (grown with realloc; the caller frees it), never past MAX bytes: then
+ * *PCAPPED is set and nothing is appended. Returns N, or 0 when capped or
+ * out of memory: what a libcurl write callback returns. */
+size_t ap_buf_append(char **pbuf, size_t *plen, size_t max, int *pcapped,
+                     const char *p, size_t n);
+
 /* Switch the calling thread to the "C" locale for numbers (a host daemon
  * may have set a decimal comma with setlocale) until ap_locale_leave with
  * what this returned. NULL when the C locale cannot be had (then nothing

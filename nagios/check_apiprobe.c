@@ -201,78 +201,48 @@ static void long_line(const char *name, const struct ap_layer_head *h,
          text[0] ? " - " : "", text);
 }
 
+/* One line of the long output, in the host's words; NOTES: only the env
+ * notes and the status page (printed after the hint), else only those not. */
+static void print_line(const struct ap_line *l, int notes)
+{
+  char c[AP_LINE_BRIEF_MAX];
+  int is_note = l->kind == AP_LINE_NOTE || l->kind == AP_LINE_ADVICE ||
+                l->kind == AP_LINE_STATUS;
+  if(is_note != notes)
+    return;
+  if(l->kind == AP_LINE_LAYER) {
+    long_line(ap_layer_name(l->layer), l->h, l->text);
+    return;
+  }
+  clean(c, sizeof(c), l->text, sizeof(c));
+  switch(l->kind) {
+  case AP_LINE_ROUTE: printf("tcp %s\n", c); break;
+  case AP_LINE_FAMILY:
+    printf("tcp ipv%d: %s %s\n", l->family, upper_state(l->state), c);
+    break;
+  case AP_LINE_MODELS: printf("models: %s\n", c); break;
+  case AP_LINE_CANARY: printf("canary: %s\n", c); break;
+  case AP_LINE_NOTE: printf("proxy note: %s\n", c); break;
+  case AP_LINE_ADVICE: printf("advice: %s\n", c); break;
+  case AP_LINE_STATUS:
+    printf("status page: %s - %s\n", upper_state(l->state), c);
+    break;
+  default: break;
+  }
+}
+
 static void print_long(const struct ap_result *r, int verbose)
 {
+  struct ap_line lines[AP_LINES_MAX];
+  size_t i, n = ap_result_lines(r, AP_LINES_BRIEF, lines, AP_LINES_MAX);
   char d[512];
-  int i;
-  long_line("env", &r->env.h, r->env.proxy[0] ? r->env.proxy : "");
-  snprintf(d, sizeof(d), "%s%s%s", r->dns.address_count ? r->dns.addresses[0]
-                                                        : "",
-           r->dns.address_count > 1 ? " ..." : "", "");
-  long_line("dns", &r->dns.h, d);
-  {
-    char facts[160], mtu[24] = "";
-    ap_tcp_text(&r->tcp, facts, sizeof(facts));
-    if(r->tcp.path_mtu > 0)
-      snprintf(mtu, sizeof(mtu), " path MTU %d", r->tcp.path_mtu);
-    snprintf(d, sizeof(d), "%s%s%s%s", r->tcp.address, mtu,
-             facts[0] ? ", " : "", facts);
-  }
-  long_line("tcp", &r->tcp.h, d);
-  if(ap_route_text(&r->tcp, d, sizeof(d))) {
-    char c[512];
-    clean(c, sizeof(c), d, sizeof(c));
-    printf("tcp %s\n", c);
-  }
-  for(i = 0; i < r->tcp.family_count; i++) {
-    const struct ap_family_result *f = &r->tcp.families[i];
-    clean(d, sizeof(d), f->reason, sizeof(d));
-    printf("tcp ipv%d: %s %s%s%s - %s\n", f->family, upper_state(f->state),
-           f->address, f->error ? " " : "",
-           f->error ? ap_error_name(f->error) : "", d);
-  }
-  long_line("proxy", &r->proxy.h, r->proxy.url);
-  d[0] = '\0';
-  if(r->tls.version[0])
-    snprintf(d, sizeof(d), "%s %s, cert %s expires in %.1f days",
-             r->tls.version, r->tls.cipher, r->tls.cert_subject,
-             r->tls.cert_days_left);
-  long_line("tls", &r->tls.h, d);
-  d[0] = '\0';
-  if(r->http.status)
-    snprintf(d, sizeof(d), "HTTP %ld%s%s", r->http.status,
-             r->http.request_id[0] ? " request-id " : "",
-             r->http.request_id);
-  long_line("http", &r->http.h, d);
-  long_line("auth", &r->auth.h, "");
-  ap_model_summary(r, d, sizeof(d));
-  long_line("model", &r->model.h, d);
-  if(r->model.h.state != AP_STATE_OK && d[0]) {
-    char c[512];
-    clean(c, sizeof(c), d, sizeof(c));
-    printf("models: %s\n", c);
-  }
-  ap_inference_summary(r, d, sizeof(d));
-  long_line("inference", &r->inference.h, d);
-  if(r->inference.h.state != AP_STATE_NA &&
-     r->inference.h.state != AP_STATE_SKIPPED && d[0]) {
-    char c[512];
-    clean(c, sizeof(c), d, sizeof(c));
-    printf("canary: %s\n", c);
-  }
+  for(i = 0; i < n; i++)
+    print_line(&lines[i], 0);
   clean(d, sizeof(d), r->verdict.hint, sizeof(d));
   if(d[0])
     printf("hint: %s\n", d);
-  clean(d, sizeof(d), r->env.proxy_note, sizeof(d));
-  if(d[0])
-    printf("proxy note: %s\n", d);
-  clean(d, sizeof(d), r->env.advice, sizeof(d));
-  if(d[0])
-    printf("advice: %s\n", d);
-  if(r->status_page.checked) {
-    clean(d, sizeof(d), r->status_page.reason, sizeof(d));
-    printf("status page: %s - %s\n", upper_state(r->status_page.state), d);
-  }
+  for(i = 0; i < n; i++)
+    print_line(&lines[i], 1);
   if(r->attempts > 1) {
     clean(d, sizeof(d), r->first_attempt.reason, sizeof(d));
     printf("attempts: %d; the first: %s %s %s - %s\n", r->attempts,
@@ -290,17 +260,12 @@ static void print_long(const struct ap_result *r, int verbose)
 }
 
 /* -t is the scheduler's limit too: keep a margin for process start and
- * output so the plugin always ends by itself before it. */
+ * output (a tenth, at most 0.25 s) so the plugin always ends by itself
+ * before it. */
 static int set_budget(struct ap_target *t, char *err, size_t errlen)
 {
-  double margin = t->timeout_s * 0.1 < 0.25 ? t->timeout_s * 0.1 : 0.25;
-  char v[32];
-  snprintf(v, sizeof(v), "%.3f", t->timeout_s - margin);
-  if(ap_target_set(t, "timeout", v, err, errlen))
-    return -1;
-  if(t->connect_timeout_s > t->timeout_s)
-    t->connect_timeout_s = t->timeout_s;
-  return 0;
+  struct ap_fit fit = {t->timeout_s, 0.1, 0.25, 0, 0};
+  return ap_target_fit_timeout(t, &fit, err, errlen) ? -1 : 0;
 }
 
 static int unknown(const char *msg)

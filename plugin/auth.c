@@ -187,8 +187,10 @@ static enum ap_error openai_error(const struct ap_answer *a,
   return AP_ERR_AUTH_UNEXPECTED;
 }
 
-enum ap_error ap_auth_classify(const struct ap_answer *a,
-                               struct ap_auth_result *auth)
+/* The answer A into AUTH; OPENAI: the OpenAI dialect (its error
+ * envelope, its error types), else Anthropic's. */
+static enum ap_error classify(const struct ap_answer *a,
+                              struct ap_auth_result *auth, int openai)
 {
   struct envelope e;
   enum ap_error err;
@@ -210,7 +212,7 @@ enum ap_error ap_auth_classify(const struct ap_answer *a,
   parse_envelope(a->body, a->body_len, &e, a->key);
   ap_strlcpy(auth->error_type, e.type, sizeof(auth->error_type));
   ap_strlcpy(auth->error_code, e.code, sizeof(auth->error_code));
-  if(a->provider == AP_PROVIDER_OPENAI)
+  if(openai)
     e.api = e.openai;
   if(!a->has_request_id && !e.api && !(a->status == 200 && e.has_data))
     return non_api(a, &e);
@@ -236,8 +238,7 @@ success:
              "HTTP %ld but the body is not a model list (%.60s)", a->status,
              e.is_json ? "JSON" : (*ct ? ct : "no content-type"));
   } else {
-    err = a->provider == AP_PROVIDER_OPENAI ? openai_error(a, &e)
-                                            : api_error(a, &e);
+    err = openai ? openai_error(a, &e) : api_error(a, &e);
     if(err == AP_ERR_AUTH_NO_KEY)
       snprintf(auth->h.reason, sizeof(auth->h.reason),
                "no API key configured; the API answered %ld %s", a->status,
@@ -252,6 +253,31 @@ success:
   }
   ap_head_set(&auth->h, ap_error_state(err), err, NULL);
   return AP_ERR_NONE;
+}
+
+enum ap_error ap_auth_classify_anthropic(const struct ap_answer *a,
+                                         const char *type,
+                                         struct ap_auth_result *auth)
+{
+  (void)type; /* a header of the clouds' */
+  return classify(a, auth, 0);
+}
+
+enum ap_error ap_auth_classify_openai(const struct ap_answer *a,
+                                      const char *type,
+                                      struct ap_auth_result *auth)
+{
+  (void)type;
+  return classify(a, auth, 1);
+}
+
+enum ap_error ap_auth_classify(const struct ap_answer *a,
+                               struct ap_auth_result *auth)
+{
+  const struct ap_provider_row *p = ap_provider(a->provider);
+  if(!p->classify) /* https: no auth layer; read as the Anthropic API */
+    return ap_auth_classify_anthropic(a, "", auth);
+  return p->classify(a, "", auth);
 }
 
 void ap_auth_fill(struct ap_result *r, const struct ap_headers *h)

@@ -110,33 +110,40 @@ static enum ap_error classify_broken(const struct ap_observed *o)
   return reset ? AP_ERR_HTTP_RESET : AP_ERR_HTTP_TRUNCATED;
 }
 
+/* Through an https:// proxy, a TLS failure before the CONNECT is the
+ * proxy's: AP_ERR_PROXY_TLS, else AP_ERR_NONE (not that). */
+static enum ap_error classify_proxy_tls(const struct ap_observed *o)
+{
+  if(!o->proxy_used || !o->proxy_tls || o->connect_sent || o->tls_started)
+    return AP_ERR_NONE;
+  switch(o->curl_code) {
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_GOT_NOTHING:
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+    return AP_ERR_PROXY_TLS;
+  case CURLE_OPERATION_TIMEDOUT:
+    /* the proxy took the connection but its TLS never finished (a
+     * plain proxy reading the ClientHello as a request line?) */
+    if(has(o->errbuf, "SSL connection timeout"))
+      return AP_ERR_PROXY_TLS;
+    return AP_ERR_NONE;
+  default:
+    return AP_ERR_NONE;
+  }
+}
+
 enum ap_error ap_classify(const struct ap_observed *o)
 {
   if(o->proxy_used && o->connect_code &&
      (o->connect_code < 200 || o->connect_code > 299))
     return classify_proxy(o);
-  /* an https:// proxy: a TLS failure before the CONNECT is the proxy's */
-  if(o->proxy_used && o->proxy_tls && !o->connect_sent && !o->tls_started) {
-    switch(o->curl_code) {
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_GOT_NOTHING:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-      return AP_ERR_PROXY_TLS;
-    case CURLE_OPERATION_TIMEDOUT:
-      /* the proxy took the connection but its TLS never finished (a
-       * plain proxy reading the ClientHello as a request line?) */
-      if(has(o->errbuf, "SSL connection timeout"))
-        return AP_ERR_PROXY_TLS;
-      break;
-    default:
-      break;
-    }
-  }
+  if(classify_proxy_tls(o) != AP_ERR_NONE)
+    return AP_ERR_PROXY_TLS;
   switch(o->curl_code) {
   case CURLE_OK:
     return AP_ERR_NONE;

@@ -41,14 +41,6 @@ static char *conf_trim(char *s)
   return s;
 }
 
-static int conf_name_ok(const char *s)
-{
-  size_t n = strlen(s);
-  return n && n < AP_CONF_NAME_MAX &&
-         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789_.-") == n;
-}
-
 static void conf_log(struct conf_reader *rd, const char *msg)
 {
   rd->conf->nerrors++;
@@ -92,7 +84,7 @@ static struct ap_conf_target *conf_new_target(struct conf_reader *rd,
       return ct;
     }
   }
-  if(!conf_name_ok(name)) {
+  if(!ap_target_name_ok(name)) {
     snprintf(what, sizeof(what),
              "target name '%.60s' must be letters, digits, '.', '_' or '-'",
              name);

@@ -121,20 +121,8 @@ void ap_followup_free(struct ap_followup *f)
 size_t ap_followup_on_body(char *buf, size_t size, size_t n, void *ud)
 {
   struct ap_followup *f = ud;
-  size_t len = size * n;
-  char *b;
-  if(f->body_len + len > AP_BODY_MAX) {
-    f->body_capped = 1;
-    return 0;
-  }
-  b = realloc(f->body, f->body_len + len + 1);
-  if(!b)
-    return 0;
-  f->body = b;
-  memcpy(f->body + f->body_len, buf, len);
-  f->body_len += len;
-  f->body[f->body_len] = '\0';
-  return len;
+  return ap_buf_append(&f->body, &f->body_len, AP_BODY_MAX, &f->body_capped,
+                       buf, size * n);
 }
 
 /* Copy header VALUE (up to CR/LF) into OUT, control characters dropped. */

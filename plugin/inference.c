@@ -290,9 +290,7 @@ void ap_inference_run(struct ap_target *t, struct ap_result *r,
   struct ap_inference_result *in = &r->inference;
   double now = ap_mono_s();
 
-  in->ttft_s = in->stream_s = in->max_gap_s = in->cost_usd = NAN;
-  in->input_tokens = in->output_tokens = NAN;
-  in->age_s = NAN;
+  /* unmeasured (NAN) since ap_result_init */
   if(!t->canary) {
     ap_head_set(&in->h, AP_STATE_NA, in->h.error, NULL);
     return;

@@ -124,3 +124,11 @@ enum ap_code ap_targets_label(struct ap_target *ts, size_t n)
   }
   return done ? AP_OK : AP_E_NOMEM;
 }
+
+int ap_target_name_ok(const char *s)
+{
+  size_t n = strlen(s);
+  return n && n <= AP_TARGET_NAME_MAX &&
+         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789_.-") == n;
+}

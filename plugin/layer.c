@@ -98,6 +98,10 @@ void ap_result_init(struct ap_result *r, const struct ap_target *t)
   ap_ratelimit_init(&r->auth.rl);
   r->auth.retry_after_s = NAN;
   r->auth.should_retry = -1;
+  r->inference.ttft_s = r->inference.stream_s = NAN;
+  r->inference.max_gap_s = r->inference.cost_usd = NAN;
+  r->inference.input_tokens = r->inference.output_tokens = NAN;
+  r->inference.age_s = NAN;
   r->attempts = 1;
   r->total_s = NAN;
   if(!t)

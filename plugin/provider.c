@@ -4,23 +4,14 @@
  * the key and the version, the rate-limit header family, whether there is
  * an auth layer, whether its requests are signed with the clock and for
  * how long such a signature holds, its rate-limit parser and error
- * classifier, and for the clouds their hooks). Adding a provider is a row
- * here and its classifier (auth.c, cloud.c), nothing else.
+ * classifier, its canary request and how its stream is read, and for the
+ * clouds their hooks). Adding a provider is a row here and its classifier
+ * (auth.c, cloud.c), nothing else.
  */
 #include "cloud.h"
 
 #include <stddef.h>
 #include <strings.h>
-
-/* The key-based APIs' classifier (auth.c) has no use for the type
- * header. */
-static enum ap_error api_classify(const struct ap_answer *a,
-                                  const char *type,
-                                  struct ap_auth_result *auth)
-{
-  (void)type;
-  return ap_auth_classify(a, auth);
-}
 
 static const struct ap_provider_row rows[] = {
   {.id = AP_PROVIDER_ANTHROPIC,
@@ -33,14 +24,15 @@ static const struct ap_provider_row rows[] = {
    .version_header = "anthropic-version",
    .ratelimit_prefix = "anthropic-ratelimit-",
    .ratelimit = ap_ratelimit_anthropic,
-   .classify = api_classify,
+   .classify = ap_auth_classify_anthropic,
    .auth_layer = 1,
    .canary_path = "/v1/messages",
    .canary_body_head = "{\"model\":\"",
    .canary_body_tail =
      "\",\"max_tokens\":1,\"stream\":true,\"messages\":[{\"role\":\"user\","
      "\"content\":\"ping\"}]}",
-   .canary_final_event = "message_stop"},
+   .canary_final_event = "message_stop",
+   .stream_event = ap_stream_anthropic},
   /* max_completion_tokens, which reasoning models accept where they
    * reject max_tokens; usage comes in a last chunk only when asked for */
   {.id = AP_PROVIDER_OPENAI,
@@ -51,7 +43,7 @@ static const struct ap_provider_row rows[] = {
    .auth_header = "authorization: Bearer ",
    .ratelimit_prefix = "x-ratelimit-",
    .ratelimit = ap_ratelimit_openai,
-   .classify = api_classify,
+   .classify = ap_auth_classify_openai,
    .auth_layer = 1,
    .canary_path = "/v1/chat/completions",
    .canary_body_head = "{\"model\":\"",
@@ -59,7 +51,9 @@ static const struct ap_provider_row rows[] = {
      "\",\"max_completion_tokens\":1,\"stream\":true,\"stream_options\":"
      "{\"include_usage\":true},\"messages\":[{\"role\":\"user\","
      "\"content\":\"ping\"}]}",
-   .canary_final_event = "[DONE]"},
+   .canary_final_event = "[DONE]",
+   .stream_event = ap_stream_openai,
+   .stream_done_data = "[DONE]"},
   /* the status alone decides */
   {.id = AP_PROVIDER_HTTPS, .name = "https"},
   /* SigV4: "Signature expired ... (now - 5 min.)" */
@@ -69,6 +63,7 @@ static const struct ap_provider_row rows[] = {
    .probe_path = "/v1/models",
    .classify = ap_cloud_classify,
    .auth_layer = 1,
+   .amzn_request_id = 1,
    .time_signed = 1,
    .signed_window_s = 300,
    .cloud = &ap_cloud_bedrock},
@@ -108,4 +103,9 @@ const struct ap_provider_row *ap_provider_by_name(const char *name)
     if(!strcasecmp(rows[i].name, name))
       return &rows[i];
   return NULL;
+}
+
+const char *ap_provider_name(int id)
+{
+  return ap_provider(id)->name;
 }

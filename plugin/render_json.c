@@ -14,19 +14,8 @@
 static void add_num(struct json_object *o, const char *k, double v, int prec)
 {
   char buf[48];
-  size_t n;
-  if(isnan(v) || isinf(v))
-    return;
-  snprintf(buf, sizeof(buf), "%.*f", prec, v);
-  if(strchr(buf, '.')) {
-    n = strlen(buf);
-    while(n > 1 && buf[n - 1] == '0')
-      buf[--n] = '\0';
-    if(buf[n - 1] == '.')
-      buf[--n] = '\0';
-  }
-  if(!strcmp(buf, "-0"))
-    snprintf(buf, sizeof(buf), "0");
+  if(!ap_num_fixed(buf, sizeof(buf), v, prec))
+    return; /* not measured */
   json_object_object_add(o, k, json_object_new_double_s(v, buf));
 }
 

@@ -6,29 +6,9 @@
 #include "internal.h"
 #include "strutil.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A number for perfdata: [-0-9.] only, trailing zeros trimmed; "" for NAN
- * and infinities. */
-static void perf_num(char *out, size_t n, double v)
-{
-  size_t len;
-  if(isnan(v) || isinf(v)) {
-    out[0] = '\0';
-    return;
-  }
-  snprintf(out, n, "%.6f", v);
-  len = strlen(out);
-  while(len > 1 && out[len - 1] == '0')
-    out[--len] = '\0';
-  if(len && out[len - 1] == '.')
-    out[--len] = '\0';
-  if(!strcmp(out, "-0"))
-    snprintf(out, n, "0");
-}
 
 /* Threshold text for perfdata: the range as given, "" when unset. */
 static const char *perf_range(const struct ap_thresholds *th, int crit,
@@ -63,9 +43,10 @@ static enum ap_code render_c(const struct ap_result *r,
   s[0] = '\0';
   for(i = 0; (m = ap_metric_get(i)) != NULL; i++) {
     char v[48], mn[48], mx[48];
-    perf_num(v, sizeof(v), ap_metric_value(r, i));
-    perf_num(mn, sizeof(mn), m->min);
-    perf_num(mx, sizeof(mx), m->max);
+    /* [-0-9.] only, trailing zeros trimmed; "" for NAN */
+    ap_num_fixed(v, sizeof(v), ap_metric_value(r, i), 6);
+    ap_num_fixed(mn, sizeof(mn), m->min, 6);
+    ap_num_fixed(mx, sizeof(mx), m->max, 6);
     /* within cap: each part is bounded by row_room */
     len += (size_t)snprintf(s + len, cap - len, "%s%s=%s%s;%s;%s;%s;%s",
                             i ? " " : "", m->name, v[0] ? v : "U",

@@ -2,7 +2,7 @@
  * interpretation"), fed the body as it arrives in reads of any size. It
  * keeps no line buffer: fields are parsed byte by byte into fixed buffers,
  * so memory is bounded by struct ap_sse itself whatever the peer sends.
- * It knows nothing of any provider's events (plugin/inference.c does).
+ * It knows nothing of any provider's events (plugin/stream.c does).
  */
 #ifndef AP_SSE_H
 #define AP_SSE_H

@@ -40,20 +40,8 @@ struct status_job {
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
   struct status_job *j = ud;
-  size_t len = sz * n;
-  char *b;
-  if(j->len + len > STATUS_BODY_MAX) {
-    j->capped = 1;
-    return 0;
-  }
-  b = realloc(j->body, j->len + len + 1);
-  if(!b)
-    return 0;
-  j->body = b;
-  memcpy(j->body + j->len, p, len);
-  j->len += len;
-  j->body[j->len] = '\0';
-  return len;
+  return ap_buf_append(&j->body, &j->len, STATUS_BODY_MAX, &j->capped, p,
+                       sz * n);
 }
 
 static CURLcode on_ctx(CURL *curl, void *sslctx, void *ud)

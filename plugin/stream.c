@@ -91,8 +91,8 @@ static enum ap_error error_object(struct ap_stream *s,
   return ap_stream_fail(s, e, what, msg);
 }
 
-static enum ap_error anthropic_event(struct ap_stream *s, const char *type,
-                                     struct json_object *o, double now)
+enum ap_error ap_stream_anthropic(struct ap_stream *s, const char *type,
+                                  struct json_object *o, double now)
 {
   if(!strcmp(type, "error"))
     return error_object(s, get(o, "error"));
@@ -132,11 +132,12 @@ static enum ap_error anthropic_event(struct ap_stream *s, const char *type,
   return AP_ERR_NONE;
 }
 
-static enum ap_error openai_chunk(struct ap_stream *s, struct json_object *o,
-                                  double now)
+enum ap_error ap_stream_openai(struct ap_stream *s, const char *type,
+                               struct json_object *o, double now)
 {
   struct json_object *choices = get(o, "choices");
   struct json_object *u = get(o, "usage");
+  (void)type; /* chunks are untyped */
   if(get(o, "error"))
     return error_object(s, get(o, "error"));
   s->started = 1;
@@ -162,16 +163,20 @@ static enum ap_error openai_chunk(struct ap_stream *s, struct json_object *o,
 enum ap_error ap_stream_event(struct ap_stream *s, const char *type,
                               const char *data, size_t len, double now)
 {
+  /* the provider table's reading of its events (Anthropic's by default) */
+  const struct ap_provider_row *p = ap_provider(s->provider);
   struct json_object *o;
   enum ap_error e;
+  if(!p->stream_event)
+    p = ap_provider(AP_PROVIDER_ANTHROPIC);
   if(s->events && now - s->last_event_at > s->max_gap_s)
     s->max_gap_s = now - s->last_event_at;
   s->last_event_at = now;
   s->events++;
   if(s->done)
     return AP_ERR_NONE; /* nothing counts after the final event */
-  if(s->provider == AP_PROVIDER_OPENAI && len == 6 &&
-     !memcmp(data, "[DONE]", 6)) {
+  if(p->stream_done_data && len == strlen(p->stream_done_data) &&
+     !memcmp(data, p->stream_done_data, len)) {
     s->done = 1;
     s->done_at = now;
     return AP_ERR_NONE;
@@ -183,8 +188,7 @@ enum ap_error ap_stream_event(struct ap_stream *s, const char *type,
              type);
     return ap_stream_fail(s, AP_ERR_INF_BAD_RESPONSE, what, NULL);
   }
-  e = s->provider == AP_PROVIDER_OPENAI ? openai_chunk(s, o, now)
-                                        : anthropic_event(s, type, o, now);
+  e = p->stream_event(s, type, o, now);
   json_object_put(o);
   return e;
 }

@@ -175,6 +175,35 @@ static void family_used(struct ap_family_result *f)
  * finish says the probe's connection used its family. Each connect is an
  * ordinary one: the kernel sends its SYN again (after 1 s, 3 s ...) within
  * the deadline, like any client's. */
+/* Start F's non-blocking connect to PORT (T0: the job's start): the
+ * socket while it is in progress, -1 when F is already done. */
+static int family_connect(struct ap_family_result *f, int port, double t0)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = ap_tcp_sockaddr(f->address, port, &ss);
+  int fd;
+  if(!sl) {
+    family_done(f, EINVAL, 0);
+    return -1;
+  }
+  fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if(fd < 0) {
+    family_done(f, errno, 0);
+    return -1;
+  }
+  if(!connect(fd, (struct sockaddr *)&ss, sl)) {
+    family_done(f, 0, ap_mono_s() - t0);
+    close(fd);
+    return -1;
+  }
+  if(errno != EINPROGRESS) {
+    family_done(f, errno, ap_mono_s() - t0);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 static void *family_thread(void *arg)
 {
   struct ap_family_job *j = arg;
@@ -183,29 +212,9 @@ static void *family_thread(void *arg)
   double t0 = ap_mono_s();
 
   for(i = 0; i < 2; i++) {
-    struct ap_family_result *f = &j->fam[i];
-    struct sockaddr_storage ss;
-    socklen_t sl = ap_tcp_sockaddr(f->address, j->port, &ss);
-    int fd;
-    if(!sl) {
-      family_done(f, EINVAL, 0);
+    int fd = family_connect(&j->fam[i], j->port, t0);
+    if(fd < 0)
       continue;
-    }
-    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if(fd < 0) {
-      family_done(f, errno, 0);
-      continue;
-    }
-    if(!connect(fd, (struct sockaddr *)&ss, sl)) {
-      family_done(f, 0, ap_mono_s() - t0);
-      close(fd);
-      continue;
-    }
-    if(errno != EINPROGRESS) {
-      family_done(f, errno, ap_mono_s() - t0);
-      close(fd);
-      continue;
-    }
     pfd[n].fd = fd;
     pfd[n].events = POLLOUT;
     pfd[n].revents = 0;

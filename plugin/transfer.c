@@ -403,7 +403,7 @@ void ap_transfer_facts(struct ap_transfer *x, long code,
   f->connect_answer_at = x->pw.answer_at;
   f->request_at = x->request_at;
   f->first_byte_at = x->first_byte_at;
-  if(x->t->provider == AP_PROVIDER_BEDROCK && !x->hdr.request_id[0])
+  if(ap_provider(x->t->provider)->amzn_request_id && !x->hdr.request_id[0])
     ap_strlcpy(x->hdr.request_id, x->hdr.amzn_request_id,
                sizeof(x->hdr.request_id));
   f->hdr = &x->hdr;

@@ -8,6 +8,8 @@
 #include "apiprobe.h"
 #include "apiprobe_conf.h"
 
+#include <json-c/json.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,19 +132,13 @@ static struct zm_target *zm_find(struct zm_request *req,
 static const struct ap_result *zm_result(struct zm_target *zt)
 {
   double now = zm_now();
-  char err[AP_TEXT], v[32];
-  double cap = zm_timeout - 0.5 < 0.5 ? 0.5 : zm_timeout - 0.5;
+  char err[AP_TEXT];
+  /* the agent does not interrupt a module: stay half a second below its
+   * Timeout (never under half a second) */
+  struct ap_fit fit = {zm_timeout, 1, 0.5, 0.5, 0};
   if(zt->at > 0 && now - zt->at < zm_cache_s)
     return &zt->r;
-  if(zt->c->t.timeout_s > cap) {
-    /* the agent does not interrupt a module: stay below its Timeout */
-    snprintf(v, sizeof(v), "%.3f", cap);
-    ap_target_set(&zt->c->t, "timeout", v, err, sizeof(err));
-  }
-  if(zt->c->t.connect_timeout_s > zt->c->t.timeout_s) {
-    snprintf(v, sizeof(v), "%.3f", zt->c->t.timeout_s);
-    ap_target_set(&zt->c->t, "connect-timeout", v, err, sizeof(err));
-  }
+  ap_target_fit_timeout(&zt->c->t, &fit, err, sizeof(err));
   ap_probe_run(&zt->c->t, &zt->r);
   zt->at = zm_now();
   return &zt->r;
@@ -250,81 +246,45 @@ static int zm_item_verdict(struct zm_request *req, struct zm_result *res)
   return zm_text(res, strdup(buf));
 }
 
-static const char *zm_provider_name(int p)
+static void zm_json_add(struct json_object *o, const char *k, const char *v)
 {
-  return p == AP_PROVIDER_OPENAI    ? "openai"
-         : p == AP_PROVIDER_HTTPS   ? "https"
-         : p == AP_PROVIDER_BEDROCK ? "bedrock"
-         : p == AP_PROVIDER_VERTEX  ? "vertex"
-                                    : "anthropic";
+  json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
-/* JSON string escaping for the discovery list. */
-static size_t zm_json_str(char *out, size_t n, const char *s)
-{
-  size_t o = 0;
-  if(n < 3)
-    return 0;
-  out[o++] = '"';
-  for(; *s && o + 8 < n; s++) {
-    unsigned char c = (unsigned char)*s;
-    if(c == '"' || c == '\\') {
-      out[o++] = '\\';
-      out[o++] = (char)c;
-    } else if(c < 0x20) {
-      o += (size_t)snprintf(out + o, n - o, "\\u%04x", c);
-    } else {
-      out[o++] = (char)c;
-    }
-  }
-  out[o++] = '"';
-  out[o] = '\0';
-  return o;
-}
-
+/* [{"{#TARGET}":..,"{#URL}":..,"{#PROVIDER}":..,"{#REGION}":..,
+ * "{#PROJECT}":..},...]: every well-configured target, the clouds' where
+ * ("" else). */
 static int zm_item_discovery(struct zm_request *req, struct zm_result *res)
 {
-  /* each entry fits: names and URLs are bounded, escaping at most 6x */
-  size_t per = 128 + 6 * (64 + 2 * AP_TARGET_TEXT + 3 * 64);
-  size_t cap = 8 + (size_t)zm_ntargets * per;
-  char *buf = malloc(cap);
-  size_t used = 0;
-  int i, first = 1;
+  struct json_object *a = json_object_new_array();
+  char *out = NULL;
+  int i;
   (void)req;
-  if(!buf)
-    return zm_fail(res, "out of memory", "");
-  buf[used++] = '[';
-  for(i = 0; i < zm_ntargets && cap - used > per; i++) {
-    const struct zm_target *zt = &zm_targets[i];
-    if(!zt->c->t.name || zt->c->error[0])
+  for(i = 0; a && i < zm_ntargets; i++) {
+    const struct ap_target *t = &zm_targets[i].c->t;
+    struct json_object *o;
+    if(!t->name || zm_targets[i].c->error[0])
       continue;
-    if(!first)
-      buf[used++] = ',';
-    memcpy(buf + used, "{\"{#TARGET}\":", 13);
-    used += 13;
-    used += zm_json_str(buf + used, cap - used, zt->c->t.name);
-    memcpy(buf + used, ",\"{#URL}\":", 10);
-    used += 10;
-    used += zm_json_str(buf + used, cap - used, zt->c->t.url_shown);
-    /* the clouds' where: {#PROVIDER}, {#REGION}, {#PROJECT} ("" else) */
-    memcpy(buf + used, ",\"{#PROVIDER}\":", 15);
-    used += 15;
-    used += zm_json_str(buf + used, cap - used,
-                        zm_provider_name(zt->c->t.provider));
-    memcpy(buf + used, ",\"{#REGION}\":", 13);
-    used += 13;
-    used += zm_json_str(buf + used, cap - used,
-                        zt->c->t.region ? zt->c->t.region : "");
-    memcpy(buf + used, ",\"{#PROJECT}\":", 14);
-    used += 14;
-    used += zm_json_str(buf + used, cap - used,
-                        zt->c->t.project ? zt->c->t.project : "");
-    buf[used++] = '}';
-    first = 0;
+    o = json_object_new_object();
+    if(!o || json_object_array_add(a, o)) {
+      json_object_put(o);
+      json_object_put(a);
+      a = NULL;
+      break;
+    }
+    zm_json_add(o, "{#TARGET}", t->name);
+    zm_json_add(o, "{#URL}", t->url_shown);
+    zm_json_add(o, "{#PROVIDER}", ap_provider_name(t->provider));
+    zm_json_add(o, "{#REGION}", t->region);
+    zm_json_add(o, "{#PROJECT}", t->project);
   }
-  buf[used++] = ']';
-  buf[used] = '\0';
-  return zm_text(res, buf);
+  if(a) {
+    const char *text = json_object_to_json_string_ext(
+      a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    out = text ? strdup(text) : NULL;
+  }
+  json_object_put(a);
+  return zm_text(res, out);
 }
 
 static struct zm_metric zm_items[] = {

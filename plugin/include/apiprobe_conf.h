@@ -8,7 +8,7 @@
 
 #include "apiprobe.h"
 
-#define AP_CONF_NAME_MAX 64 /* a target name: at most 63 characters */
+#define AP_CONF_NAME_MAX (AP_TARGET_NAME_MAX + 1) /* a target name */
 
 /* One [target NAME] section. A target with a problem keeps its error (and
  * stays in the list, so a face can answer for it); the others are

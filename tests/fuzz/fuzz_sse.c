@@ -1,5 +1,5 @@
 /* fuzz_sse.c -- the event stream (plugin/sse.c) and what the canary makes
- * of its events (ap_stream_event in plugin/inference.c). The first byte
+ * of its events (ap_stream_event in plugin/stream.c). The first byte
  * picks the provider and where the input is split into two reads (so
  * framings cut across reads are covered); the rest is the stream. Checks:
  * the parser never writes past its buffers (ASan), a dispatched event's

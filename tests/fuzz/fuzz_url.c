@@ -1,6 +1,6 @@
-/* fuzz_url.c -- URL handling (plugin/url.c, the --url normalisation of
- * plugin/target.c, the proxy and NO_PROXY matching of plugin/env.c): the
- * same text through every one of them.
+/* fuzz_url.c -- URL handling (plugin/url.c with the --url normalisation,
+ * the --proxy check of plugin/option.c, the NO_PROXY matching of
+ * plugin/env.c): the same text through every one of them.
  */
 #include "fuzz.h"
 #include "internal.h"

@@ -1,4 +1,4 @@
-/* test_cloud.c -- plugin/cloud.c's pure parts: the service-account file,
+/* test_cloud.c -- plugin/cloud*.c's pure parts: the service-account file,
  * IMDS role credentials and token answers (good, hostile, truncated), the
  * error bodies of Bedrock and Vertex, and the classifier's table from the
  * services' error types to apiprobe's errors.

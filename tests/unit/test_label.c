@@ -105,12 +105,41 @@ static void test_same_url_twice(void **state)
   ap_target_free(&t);
 }
 
+/* The names a host can carry in item keys and series (conffile.c's
+ * sections and collectd's <Target> blocks both ask). */
+static void test_name_ok(void **state)
+{
+  static const struct {
+    const char *name;
+    int ok;
+  } rows[] = {
+    {"api", 1},     {"api-1.prod_eu", 1}, {"", 0},        {"a b", 0},
+    {"a/b", 0},     {"a\nb", 0},         {"caf\xc3\xa9", 0}, {"a:b", 0},
+    {"x{#T}", 0},
+  };
+  char n63[64], n64[65];
+  size_t i;
+  (void)state;
+  for(i = 0; i < N_ELEMS(rows); i++) {
+    if(ap_target_name_ok(rows[i].name) != rows[i].ok)
+      print_error("'%s': want %d\n", rows[i].name, rows[i].ok);
+    assert_int_equal(ap_target_name_ok(rows[i].name), rows[i].ok);
+  }
+  memset(n63, 'a', 63);
+  n63[63] = '\0';
+  memset(n64, 'a', 64);
+  n64[64] = '\0';
+  assert_int_equal(ap_target_name_ok(n63), 1);
+  assert_int_equal(ap_target_name_ok(n64), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ports),      cmocka_unit_test(test_paths),
     cmocka_unit_test(test_ports_and_paths),
     cmocka_unit_test(test_names_kept), cmocka_unit_test(test_same_url_twice),
+    cmocka_unit_test(test_name_ok),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

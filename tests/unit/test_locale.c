@@ -90,11 +90,30 @@ static void test_print(void **state)
   free(prom);
 }
 
+/* What the faces write themselves (perfdata, option values from a
+ * collectd config, a timeout fitted under the host's limit). */
+static void test_face_numbers(void **state)
+{
+  struct ap_fit fit = {10, 0.1, 0.25, 0, 0};
+  struct ap_target t;
+  char buf[32], err[256];
+  (void)state;
+  ap_num_fixed(buf, sizeof(buf), 0.25, 6);
+  assert_string_equal(buf, "0.25");
+  ap_num_general(buf, sizeof(buf), 1.5, 15);
+  assert_string_equal(buf, "1.5");
+  ap_target_init(&t);
+  assert_int_equal(ap_target_fit_timeout(&t, &fit, err, sizeof(err)), AP_OK);
+  assert_true(t.timeout_s == 9.75);
+  ap_target_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_parse),
     cmocka_unit_test(test_print),
+    cmocka_unit_test(test_face_numbers),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -44,6 +44,14 @@ static void test_result_init(void **state)
   assert_int_equal(r.auth.should_retry, -1);
   assert_int_equal(r.env.clock_synced, -1);
   assert_int_equal(r.env.keepalive_probes, -1);
+  /* every metric row reads "not measured" from a blank result (a probe
+   * cut short, Nagios's timeout line): none reads a 0 it never measured */
+  for(i = 0; ap_metric_get((size_t)i); i++) {
+    double v = ap_metric_value(&r, (size_t)i);
+    if(!isnan(v) && strcmp(ap_metric_get((size_t)i)->name, "up"))
+      fail_msg("metric %s reads %g from a blank result",
+               ap_metric_get((size_t)i)->name, v);
+  }
 }
 
 static void test_unfinished(void **state)

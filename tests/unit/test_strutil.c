@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "strutil.h"
@@ -307,15 +308,57 @@ static void test_mask_userinfo(void **state)
   }
 }
 
+/* One URL as curl prints it: the user info ends only at '/', '?', '#',
+ * so quotes or brackets in it are masked too (and a URL in its query). */
+static void test_mask_url_userinfo(void **state)
+{
+  static const char *const cases[][2] = {
+    {"http://o'hara:pw@proxy:3128/", "http://***@proxy:3128/"},
+    {"http://u\"<x>:p w@h/a@b?c=d@e", "http://***@h/a@b?c=d@e"},
+    {"http://a@h/", "http://*@h/"},
+    {"http://h/x?next=http://u:p@z", "http://h/x?next=http://***@z"},
+  };
+  size_t i;
+  (void)state;
+  for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+    ap_mask_url_userinfo(buf);
+    assert_string_equal(buf, cases[i][1]);
+  }
+}
+
+/* Bounded body buffers: appended and NUL-terminated, never past the cap
+ * (capped set, nothing appended, 0 returned: libcurl then stops). */
+static void test_buf_append(void **state)
+{
+  char *b = NULL;
+  size_t len = 0;
+  int capped = 0;
+  (void)state;
+  assert_int_equal(ap_buf_append(&b, &len, 8, &capped, "abcd", 4), 4);
+  assert_int_equal(ap_buf_append(&b, &len, 8, &capped, "efgh", 4), 4);
+  assert_string_equal(b, "abcdefgh");
+  assert_int_equal(len, 8);
+  assert_false(capped);
+  assert_int_equal(ap_buf_append(&b, &len, 8, &capped, "i", 1), 0);
+  assert_true(capped);
+  assert_string_equal(b, "abcdefgh");
+  assert_int_equal(ap_buf_append(&b, &len, 8, &capped, "x", SIZE_MAX), 0);
+  assert_int_equal(len, 8);
+  free(b);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_text_copy),
     cmocka_unit_test(test_mask_userinfo),
+    cmocka_unit_test(test_mask_url_userinfo),
     cmocka_unit_test(test_parse_double), cmocka_unit_test(test_parse_long),
     cmocka_unit_test(test_parse_bool),   cmocka_unit_test(test_optname_eq),
     cmocka_unit_test(test_trim),         cmocka_unit_test(test_strlcpy),
-    cmocka_unit_test(test_has_ctl),
+    cmocka_unit_test(test_has_ctl),      cmocka_unit_test(test_buf_append),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
-/* test_target.c -- plugin/target.c: defaults, ap_target_set() for every
- * option with good and bad values (the error names the option and the
- * target is left unchanged), URL normalisation, option-name spelling,
- * ap_target_finish() (key from file/env, exclusive options) and free+reuse.
+/* test_target.c -- plugin/target.c and option.c: defaults,
+ * ap_target_set() for every option with good and bad values (the error
+ * names the option and the target is left unchanged), URL normalisation,
+ * option-name spelling, ap_target_finish() (key from file/env, exclusive
+ * options) and free+reuse.
  */
 #include <setjmp.h>
 #include <stdarg.h>

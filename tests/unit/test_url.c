@@ -66,6 +66,10 @@ static void test_redact(void **state)
     {"ftp://bob:pw123456@host:1", "pw123456", "host"},
     {"https://api.example/v1", "@", "https://api.example/v1"},
     {"::not a url with @ and pw@@", "pw@@", "unparseable"},
+    /* curl takes quotes and brackets in the user info; running text
+     * would end the URL there, one URL does not */
+    {"http://o'hara:pa\"ss<1>@proxy.example:3128", "hara", "proxy.example"},
+    {"http://u`x:s3cret>@h.example/a@b", "s3cret", "/a@b"},
   };
   size_t i;
   (void)state;

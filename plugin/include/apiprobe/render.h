@@ -29,6 +29,16 @@ enum ap_code ap_render_perfdata(const struct ap_result *r,
                                 const struct ap_thresholds *th,
                                 char **pout);
 
+/* ---- numbers as text (plugin/numtext.c) ------------------------------ */
+
+/* V with DECIMALS fixed decimals, trailing zeros (and a bare '.') trimmed,
+ * "-0" written "0": "0.25", "10", "-1.5". "" for NaN and infinities. '.'
+ * whatever the locale. OUT of size N is always NUL-terminated (N > 0);
+ * returns the length written. */
+size_t ap_num_fixed(char *out, size_t n, double v, int decimals);
+/* V as printf's "%.DIGITSg" in the C locale ("0.5", "1e-05", "nan"). */
+size_t ap_num_general(char *out, size_t n, double v, int digits);
+
 /* ---- metrics: one table every face maps from (plugin/metrics.c) ------- */
 
 /* How Prometheus shows a row's value. */

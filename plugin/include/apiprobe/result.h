@@ -262,6 +262,47 @@ int ap_verdict_line(const struct ap_result *r, int with_state, char *buf,
 int ap_model_summary(const struct ap_result *r, char *buf, size_t n);
 int ap_inference_summary(const struct ap_result *r, char *buf, size_t n);
 
+/* ---- what each layer saw, as lines for the human faces (detail.c) ---- */
+
+enum ap_line_style {
+  AP_LINES_FULL, /* apiprobe's terminal view: every fact */
+  AP_LINES_BRIEF /* a plugin's long output: the main facts, each text under
+                    AP_LINE_BRIEF_MAX bytes */
+};
+#define AP_LINE_BRIEF_MAX 512
+
+/* In the order made: FULL: insecure, env, note, advice, dns, tcp, route,
+ * families, proxy ... inference, status. BRIEF: env, dns, tcp, route,
+ * families, proxy ... model, models, inference, canary, note, advice,
+ * status. Kinds other than LAYER appear only when they have something to
+ * say. */
+enum ap_line_kind {
+  AP_LINE_INSECURE, /* FULL: certificate verification is off */
+  AP_LINE_LAYER,    /* a layer: H is its head, TEXT what it saw ("" none) */
+  AP_LINE_NOTE,     /* env: a note on the proxy variables */
+  AP_LINE_ADVICE,   /* env: the keepalive advice */
+  AP_LINE_ROUTE,    /* tcp: the route traced */
+  AP_LINE_FAMILY,   /* tcp: one address family tried (STATE, FAMILY) */
+  AP_LINE_MODELS,   /* BRIEF: the model ids when that layer is not ok */
+  AP_LINE_CANARY,   /* BRIEF: the canary's run when it ran */
+  AP_LINE_STATUS    /* the provider's status page (STATE) */
+};
+
+struct ap_line {
+  enum ap_line_kind kind;
+  enum ap_layer layer;           /* the layer it tells about */
+  const struct ap_layer_head *h; /* LAYER: in the result; else NULL */
+  enum ap_state state;           /* LAYER, FAMILY and STATUS */
+  int family;                    /* FAMILY: 4 or 6 */
+  char text[AP_TEXT * 4];        /* as seen, not cleaned for a host */
+};
+#define AP_LINES_MAX 24 /* more than R can ever make */
+
+/* Fill LINES[0..MAX) with R's lines in STYLE; returns how many. The lines
+ * point into R (H): use them while R lives. */
+size_t ap_result_lines(const struct ap_result *r, enum ap_line_style style,
+                       struct ap_line *lines, size_t max);
+
 /* Layer head by index, for renderers and adapters. */
 const struct ap_layer_head *ap_result_layer(const struct ap_result *r,
                                             enum ap_layer l);

@@ -11,7 +11,7 @@
 
 struct ap_secret; /* common/secret.h: a loaded key, wiped on free */
 struct ap_prober; /* plugin/: handles kept between probes */
-struct ap_canary_memo; /* plugin/inference.c: the last canary run */
+struct ap_canary_memo; /* plugin/canary_memo.c: the last canary run */
 
 #define AP_MAX_RESOLVE 8
 #define AP_MAX_MODELS 8
@@ -23,9 +23,11 @@ enum ap_provider {
   AP_PROVIDER_ANTHROPIC = 0, /* x-api-key, anthropic-version */
   AP_PROVIDER_OPENAI = 1,    /* Authorization: Bearer, x-ratelimit-* */
   AP_PROVIDER_HTTPS = 2,     /* no auth layer; --expect-status */
-  AP_PROVIDER_BEDROCK = 3,   /* AWS SigV4, CountTokens (plugin/cloud.c) */
+  AP_PROVIDER_BEDROCK = 3,   /* AWS SigV4, CountTokens (cloud_bedrock.c) */
   AP_PROVIDER_VERTEX = 4     /* Google OAuth bearer, count-tokens */
 };
+/* The provider's --provider name ("anthropic" for an unknown one). */
+const char *ap_provider_name(int provider);
 #define AP_TARGET_TEXT 256
 
 /* Values are owned by the target; set them only through ap_target_set(). */
@@ -114,6 +116,32 @@ void ap_target_free(struct ap_target *t);
  * apart; --name labels are kept. Whatever still clashes is numbered
  * ("#N"). AP_E_NOMEM when only the numbering could be done. */
 enum ap_code ap_targets_label(struct ap_target *ts, size_t n);
+
+/* Is S a target name a host can carry in its item keys and series: 1 to
+ * AP_TARGET_NAME_MAX letters, digits, '.', '_' or '-'? 1 yes, 0 no
+ * (plugin/label.c). */
+#define AP_TARGET_NAME_MAX 63
+int ap_target_name_ok(const char *s);
+
+/* How a host bounds a probe (plugin/fit.c): the probe has to end before
+ * LIMIT_S (a scheduler's timeout, a daemon's read interval, an agent's
+ * item timeout), keeping a margin of MARGIN_FRAC x LIMIT_S, at most
+ * MARGIN_MAX_S (0: no cap), for the host's own work; it never gets less
+ * than FLOOR_S. */
+struct ap_fit {
+  double limit_s;
+  double margin_frac;
+  double margin_max_s;
+  double floor_s;
+  int refuse; /* the user chose the timeout: not lowered, refused
+                 (AP_E_CONFIG) unless below LIMIT_S */
+};
+/* Lower T's timeout to what F leaves (rounded to the millisecond) when it
+ * is longer, and the connect timeout to the timeout; or, with F->refuse,
+ * check it. Through ap_target_set() only. AP_OK, AP_E_CONFIG (refused) or
+ * AP_E_ARG (what is left is below a millisecond) with ERR set. */
+enum ap_code ap_target_fit_timeout(struct ap_target *t, const struct ap_fit *f,
+                                   char *err, size_t errlen);
 
 /* One row of the option table, for --help texts and config docs. */
 struct ap_option_info {
