@@ -79,7 +79,7 @@ int ap_cloud_fetch_run(struct ap_cloud_fetch *f, const char *method,
   curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "apiprobe/" AP_VERSION);
-  f->code = curl_easy_perform(e);
+  f->code = (CURLcode)ap_curl_perform(e);
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &f->status);
   return f->code == CURLE_OK ? 0 : -1;
 }

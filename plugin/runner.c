@@ -326,7 +326,7 @@ static enum ap_code attempt(struct ap_target *t, struct ap_result *r,
   enum ap_code rc;
   struct ap_run *c = ap_run_begin(t, r, limit_s, &rc);
   if(c && !ap_run_ready(c))
-    ap_run_complete(c, curl_easy_perform(ap_transfer_easy(&c->x)));
+    ap_run_complete(c, (CURLcode)ap_curl_perform(ap_transfer_easy(&c->x)));
   ap_run_end(c);
   return rc;
 }

@@ -78,7 +78,7 @@ static void *run(void *arg)
   curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "apiprobe/" AP_VERSION);
-  j->code = curl_easy_perform(e);
+  j->code = (CURLcode)ap_curl_perform(e);
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->status);
   return NULL;
 }

@@ -412,3 +412,31 @@ void ap_transfer_facts(struct ap_transfer *x, long code,
   f->limit_s = limit_s;
   f->min_tls = x->t->min_tls;
 }
+
+long ap_curl_perform(void *easy)
+{
+  CURLM *m = curl_multi_init();
+  CURLMsg *msg;
+  CURLcode code = CURLE_FAILED_INIT;
+  int running = 1, left;
+  if(!m)
+    return curl_easy_perform(easy);
+  if(curl_multi_add_handle(m, easy) != CURLM_OK) {
+    curl_multi_cleanup(m);
+    return curl_easy_perform(easy);
+  }
+  /* the handle's own timeouts end it; the poll only waits for events */
+  while(running) {
+    if(curl_multi_perform(m, &running) != CURLM_OK)
+      break;
+    if(running && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
+      break;
+  }
+  while((msg = curl_multi_info_read(m, &left)) != NULL) {
+    if(msg->msg == CURLMSG_DONE && msg->easy_handle == easy)
+      code = msg->data.result;
+  }
+  curl_multi_remove_handle(m, easy);
+  curl_multi_cleanup(m);
+  return (long)code;
+}

@@ -96,6 +96,12 @@ int ap_transfer_cloud(struct ap_transfer *x, double budget,
 void ap_transfer_facts(struct ap_transfer *x, long code,
                        const char *host, int port, const char *proxy,
                        double limit_s, struct ap_facts *f);
+/* Run EASY (a CURL *) to its end like curl_easy_perform, in a multi handle
+ * of its own that is freed after: curl_easy_perform keeps its multi (and
+ * that multi's wake-up socket pair) in the easy handle, so every handle a
+ * resident host keeps per target would hold two descriptors between
+ * probes. Returns the CURLcode. */
+long ap_curl_perform(void *easy);
 /* The answer's body (owned by the prober, wiped at the end). */
 const char *ap_transfer_body(const struct ap_transfer *x);
 /* The end of X: the body wiped, the signed headers wiped and freed. */

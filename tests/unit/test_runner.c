@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -187,6 +188,36 @@ static void test_thresholds_judged(void **state)
   ap_target_free(&t[1]);
 }
 
+/* Open descriptors of this process. */
+static int fd_count(void)
+{
+  int n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  assert_non_null(d);
+  while(readdir(d))
+    n++;
+  closedir(d);
+  return n;
+}
+
+/* A target's kept handles hold no descriptor between probes (a resident
+ * host keeps one prober per target: curl_easy_perform's own multi handle
+ * kept a wake-up socket pair in each). */
+static void test_no_descriptor_kept(void **state)
+{
+  struct ap_target t;
+  struct ap_result r;
+  int i, before;
+  (void)state;
+  refused_target(&t, closed_port());
+  before = fd_count();
+  for(i = 0; i < 3; i++)
+    assert_int_equal(ap_probe_run(&t, &r), AP_OK);
+  assert_non_null(t.prober);
+  assert_int_equal(fd_count(), before);
+  ap_target_free(&t);
+}
+
 static int setup(void **state)
 {
   (void)state;
@@ -208,6 +239,7 @@ int main(void)
     cmocka_unit_test(test_refused),
     cmocka_unit_test(test_many),
     cmocka_unit_test(test_thresholds_judged),
+    cmocka_unit_test(test_no_descriptor_kept),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
