@@ -9,9 +9,14 @@
 #ifndef AP_CD_STUBS_H
 #define AP_CD_STUBS_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* collectd's log and dispatch are thread-safe (several read threads call
+ * them at once, tests/tsan): so are the stubs' records */
+static pthread_mutex_t cd_stub_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static char cd_stub_log[8192];
 static int cd_stub_reads;
@@ -31,16 +36,21 @@ static void cd_stub_free_reads(void)
 
 void plugin_log(int level, const char *format, ...)
 {
-  size_t n = strlen(cd_stub_log);
+  size_t n;
   va_list ap;
-  if(level > LOG_WARNING || n + 2 >= sizeof(cd_stub_log))
+  if(level > LOG_WARNING)
     return;
-  va_start(ap, format);
-  vsnprintf(cd_stub_log + n, sizeof(cd_stub_log) - n - 1, format, ap);
-  va_end(ap);
+  pthread_mutex_lock(&cd_stub_lock);
   n = strlen(cd_stub_log);
-  cd_stub_log[n] = '\n';
-  cd_stub_log[n + 1] = '\0';
+  if(n + 2 < sizeof(cd_stub_log)) {
+    va_start(ap, format);
+    vsnprintf(cd_stub_log + n, sizeof(cd_stub_log) - n - 1, format, ap);
+    va_end(ap);
+    n = strlen(cd_stub_log);
+    cd_stub_log[n] = '\n';
+    cd_stub_log[n + 1] = '\0';
+  }
+  pthread_mutex_unlock(&cd_stub_lock);
 }
 
 cdtime_t cdtime(void)
@@ -94,6 +104,7 @@ static int cd_stub_values;
 int plugin_dispatch_values(value_list_t const *vl)
 {
   struct cd_stub_value *v;
+  pthread_mutex_lock(&cd_stub_lock);
   if(cd_stub_values < 64 && vl->values_len > 0) {
     v = &cd_stub_value[cd_stub_values];
     snprintf(v->type, sizeof(v->type), "%s", vl->type);
@@ -102,6 +113,7 @@ int plugin_dispatch_values(value_list_t const *vl)
     v->gauge = vl->values[0].gauge;
   }
   cd_stub_values++;
+  pthread_mutex_unlock(&cd_stub_lock);
   return 0;
 }
 
